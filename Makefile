@@ -1,0 +1,56 @@
+# Data Import: local stack without Docker (see docs/local-stack.md).
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+PYTEST_ARGS ?=
+UV ?= uv
+
+.PHONY: help install kafka-install up infra-up down status logs test demo bench clean
+
+help:
+	@echo "make install     uv sync + Kafka jars (Maven)"
+	@echo "make up          start PostgreSQL, Kafka, migrate, topics, dev token, the services (background)"
+	@echo "make infra-up    start PostgreSQL + Kafka only"
+	@echo "make down        stop services, Kafka, PostgreSQL"
+	@echo "make status      what runs"
+	@echo "make logs        last lines of every log in .data/logs"
+	@echo "make test        make up, then pytest (PYTEST_ARGS=...)"
+	@echo "make demo        make up, then python -m dataimport.demo"
+	@echo "make bench       scripts/bench.sh"
+	@echo "make clean       make down, then remove .data (databases, Kafka data, logs)"
+
+install: kafka-install
+	@if [ -f uv.lock ]; then $(UV) sync --all-packages --frozen; else $(UV) sync --all-packages; fi
+
+kafka-install:
+	@scripts/kafka-install.sh
+
+.venv/bin/job-api:
+	@$(MAKE) --no-print-directory install
+
+up: .venv/bin/job-api
+	@scripts/up.sh
+
+infra-up:
+	@scripts/up.sh --infra
+
+down:
+	@scripts/down.sh
+
+status:
+	@scripts/status.sh
+
+logs:
+	@for f in .data/logs/*.log; do [ -e "$$f" ] || continue; echo "===== $$f"; tail -n $${LINES:-30} "$$f"; done
+
+test: up
+	@$(UV) run pytest -q $(PYTEST_ARGS)
+
+demo: up
+	$(UV) run python -m dataimport.demo
+
+bench:
+	@if [ -x scripts/bench.sh ] || [ -f scripts/bench.sh ]; then bash scripts/bench.sh; else echo "scripts/bench.sh does not exist yet"; exit 1; fi
+
+clean: down
+	@scripts/pg.sh destroy 2>/dev/null || true
+	rm -rf .data

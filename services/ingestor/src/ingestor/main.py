@@ -1,0 +1,69 @@
+"""Ingestor service: on approval, writes the valid records to the customer database, chunk by chunk."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+from faststream.kafka import KafkaBroker
+
+from dataimport.db.pool import create_pool
+from dataimport.events import IngestChunkRequested, JobApproved
+from dataimport.kafka import MessageGuard, make_broker, subscribe
+from dataimport.observability import Metrics, configure_logging
+from dataimport.service import serve, service_app
+from ingestor.settings import IngestorSettings
+from ingestor.use_cases import Ingestor
+
+GROUP = "dataimport-ingestor"
+
+
+def register_handlers(broker: KafkaBroker, ingestor: Ingestor, guard: MessageGuard) -> None:
+    subscribe(
+        broker,
+        guard,
+        group_id=GROUP,
+        routes={
+            JobApproved: (
+                ingestor.plan,
+                lambda e, exc: ingestor.fail(e, f"ingestion could not be planned: {exc}"),
+            ),
+            IngestChunkRequested: (
+                ingestor.ingest_chunk,
+                lambda e, exc: ingestor.fail(e, f"chunk {e.chunk_no} could not be ingested: {exc}"),
+            ),
+        },
+        max_poll_interval_ms=15 * 60 * 1000,
+        max_poll_records=1,
+    )
+
+
+def create_app(settings: IngestorSettings | None = None) -> FastAPI:
+    settings = settings or IngestorSettings()
+    configure_logging(settings)
+    metrics = Metrics.create("ingestor")
+    broker = make_broker(settings, client_id=settings.service_instance)
+    ingestor = Ingestor(pool=None, broker=broker, metrics=metrics, worker=settings.service_instance)  # type: ignore[arg-type]
+    register_handlers(broker, ingestor, MessageGuard(broker, metrics))
+
+    async def open_pool() -> None:
+        ingestor.pool = await create_pool(settings.database_url)
+
+    async def close_pool() -> None:
+        await ingestor.pool.close()
+
+    async def db_ready() -> bool:
+        return await ingestor.pool.fetchval("SELECT 1") == 1
+
+    return service_app(
+        settings,
+        title="Data Import ingestor",
+        metrics=metrics,
+        broker=broker,
+        readiness=[db_ready],
+        startup=[open_pool],
+        shutdown=[close_pool],
+    )
+
+
+def main() -> None:
+    settings = IngestorSettings()
+    serve(create_app(settings), settings)

@@ -1,0 +1,137 @@
+"""Org-level endpoints: configuration, source tables and previews, the field catalog, customer look-up."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Body, Query
+from pydantic import ValidationError
+
+from dataimport.orgs import OrgConfig
+from dataimport.profiles.registry import get_plugin
+from dataimport.warehouse.names import InvalidName, check_table_name
+from dataimport.warehouse.port import TableNotFound
+from job_api import jobs_repo as repo
+from job_api.auth import Admin, OrgId, Reader
+from job_api.deps import Deps
+from job_api.jsonable import jsonable
+from job_api.problems import Problem
+from job_api.schemas import FieldInfo, Preview, TableList
+
+router = APIRouter(prefix="/v1/orgs/{org_id}")
+
+CONFIG_EXAMPLE = {
+    "base_country": "IN",
+    "supported_countries": ["IN", "AE"],
+    "timezone": "Asia/Kolkata",
+    "allow_registration_from_any_identifier": False,
+    "identifier_flexibility": False,
+    "email_unique": True,
+    "min_registration_date": "2000-01-01",
+    "stores": [{"code": "STORE001", "tills": ["TILL001", "TILL002"]}],
+    "slabs": ["Silver", "Gold", "Platinum"],
+    "status_labels": [
+        {"label": "Active", "status": "ACTIVE"},
+        {"label": "Suspicious", "status": "SUSPENDED"},
+        {"label": "Deleted", "status": "DELETED"},
+        {"label": "Pending Deletion", "status": "PENDING_DELETION"},
+    ],
+    "custom_fields": [{"name": "fav_category", "type": "string"}, {"name": "newsletter", "type": "boolean"}],
+    "extended_fields": {"enabled": ["gender", "dob", "city"], "enum_values": {"gender": ["Male", "Female", "Other"]}},
+}
+
+
+def _table(table: str) -> str:
+    try:
+        return check_table_name(table)
+    except InvalidName as exc:
+        raise Problem(404, f"Table not found: {exc}") from None
+
+
+@router.put("/config", tags=["org"], summary="Set the org configuration (SPEC 3)")
+async def put_config(
+    org_id: OrgId,
+    principal: Admin,
+    deps: Deps,
+    config: Annotated[dict[str, Any], Body(examples=[CONFIG_EXAMPLE])],
+) -> dict[str, Any]:
+    try:
+        parsed = OrgConfig.model_validate(config)
+    except ValidationError as exc:
+        errors = [
+            {"field": ".".join(str(p) for p in e["loc"]) or "config", "message": e["msg"]} for e in exc.errors()
+        ]
+        raise Problem(422, f"The configuration has {len(errors)} problem(s).", errors=errors) from None
+    stored = parsed.model_dump(mode="json")
+    await repo.put_org_config(deps.pool, org_id, stored, principal.user)
+    return stored
+
+
+@router.get("/config", tags=["org"], summary="The org configuration")
+async def get_config(org_id: OrgId, principal: Reader, deps: Deps) -> dict[str, Any]:
+    config = await repo.get_org_config(deps.pool, org_id)
+    if config is None:
+        raise Problem(404, f"Organisation {org_id} has no configuration yet.")
+    return config
+
+
+@router.get("/tables", tags=["source"], summary="Tables in import_<org_id>, live")
+async def list_tables(org_id: OrgId, principal: Reader, deps: Deps) -> TableList:
+    return TableList(tables=await deps.warehouse.list_tables(org_id))
+
+
+@router.get("/tables/{table}/preview", tags=["source"], summary="Total records, fields and the top rows")
+async def preview(
+    org_id: OrgId,
+    table: str,
+    principal: Reader,
+    deps: Deps,
+    limit: Annotated[int, Query(ge=0, le=500)] = 50,
+) -> Preview:
+    table = _table(table)
+    try:
+        columns = await deps.warehouse.schema(org_id, table)
+        total = await deps.warehouse.count(org_id, table)
+        rows = await deps.warehouse.preview(org_id, table, limit)
+    except TableNotFound:
+        raise Problem(404, f"Table import_{org_id}.{table} not found.") from None
+    return Preview(
+        table=table,
+        total_records=total,
+        fields=[FieldInfo(name=c.name, type=c.type) for c in columns],
+        rows=[jsonable(r) for r in rows.to_pylist()],
+    )
+
+
+@router.get("/profiles/{profile}/fields", tags=["org"], summary="The profile's field catalog for this org")
+async def field_catalog(org_id: OrgId, profile: str, principal: Reader, deps: Deps) -> dict[str, Any]:
+    try:
+        plugin = get_plugin(profile)
+    except KeyError:
+        raise Problem(404, f"Unknown profile {profile!r}.") from None
+    raw = await repo.get_org_config(deps.pool, org_id)
+    if raw is None:
+        raise Problem(404, f"Organisation {org_id} has no configuration yet.")
+    return jsonable(plugin.profile.field_catalog(OrgConfig.model_validate(raw)))
+
+
+@router.get("/customers", tags=["customers"], summary="Look up one customer in the customer database")
+async def customer(
+    org_id: OrgId,
+    principal: Reader,
+    deps: Deps,
+    mobile: Annotated[str | None, Query(max_length=64)] = None,
+    email: Annotated[str | None, Query(max_length=320)] = None,
+    external_id: Annotated[str | None, Query(max_length=200)] = None,
+    user_id: Annotated[int | None, Query(ge=1, le=2**63 - 1)] = None,
+) -> dict[str, Any]:
+    given = {k: v for k, v in {"mobile": mobile, "email": email, "external_id": external_id, "user_id": user_id}.items() if v is not None}
+    if len(given) != 1:
+        raise Problem(422, "Give exactly one of mobile, email, external_id, user_id.",
+                      errors=[{"field": "query", "message": "exactly one look-up key is required"}])
+    (field, value), = given.items()
+    store = get_plugin("customer").store_factory(deps.pool)
+    found = await store.get_one(org_id, field, value)
+    if found is None:
+        raise Problem(404, "Customer not found.")
+    return jsonable(found)

@@ -1,0 +1,72 @@
+"""Reporter service: materialises the validate and ingest report tables in the warehouse."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+from faststream.kafka import KafkaBroker
+
+from dataimport.db.pool import create_pool
+from dataimport.events import IngestCompleted, ValidationCompleted
+from dataimport.kafka import MessageGuard, make_broker, subscribe
+from dataimport.observability import Metrics, configure_logging
+from dataimport.service import serve, service_app
+from dataimport.warehouse.factory import make_warehouse
+from reporter.settings import ReporterSettings
+from reporter.use_cases import Reporter
+
+GROUP = "dataimport-reporter"
+
+
+def register_handlers(broker: KafkaBroker, reporter: Reporter, guard: MessageGuard) -> None:
+    subscribe(
+        broker,
+        guard,
+        group_id=GROUP,
+        routes={
+            ValidationCompleted: (
+                reporter.write_validate_report,
+                lambda e, exc: reporter.fail(e, "validate", f"validate report could not be written: {exc}"),
+            ),
+            IngestCompleted: (
+                reporter.write_ingest_report,
+                lambda e, exc: reporter.fail(e, "ingest", f"ingest report could not be written: {exc}"),
+            ),
+        },
+        max_poll_interval_ms=30 * 60 * 1000,
+        max_poll_records=1,
+    )
+
+
+def create_app(settings: ReporterSettings | None = None) -> FastAPI:
+    settings = settings or ReporterSettings()
+    configure_logging(settings)
+    metrics = Metrics.create("reporter")
+    broker = make_broker(settings, client_id=settings.service_instance)
+    warehouse = make_warehouse(settings)
+    reporter = Reporter(pool=None, warehouse=warehouse, broker=broker, metrics=metrics)  # type: ignore[arg-type]
+    register_handlers(broker, reporter, MessageGuard(broker, metrics))
+
+    async def open_pool() -> None:
+        reporter.pool = await create_pool(settings.database_url)
+
+    async def close() -> None:
+        await reporter.pool.close()
+        await warehouse.close()
+
+    async def db_ready() -> bool:
+        return await reporter.pool.fetchval("SELECT 1") == 1
+
+    return service_app(
+        settings,
+        title="Data Import reporter",
+        metrics=metrics,
+        broker=broker,
+        readiness=[db_ready],
+        startup=[open_pool],
+        shutdown=[close],
+    )
+
+
+def main() -> None:
+    settings = ReporterSettings()
+    serve(create_app(settings), settings)

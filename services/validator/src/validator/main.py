@@ -1,0 +1,72 @@
+"""Validator service: consumes submitted jobs and chunk requests; thin FastStream handlers over use cases."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+from faststream.kafka import KafkaBroker
+
+from dataimport.db.pool import create_pool
+from dataimport.events import JobSubmitted, ValidationChunkRequested
+from dataimport.kafka import MessageGuard, make_broker, subscribe
+from dataimport.observability import Metrics, configure_logging
+from dataimport.service import serve, service_app
+from dataimport.warehouse.factory import make_warehouse
+from validator.settings import ValidatorSettings
+from validator.use_cases import Validator
+
+GROUP = "dataimport-validator"
+
+
+def register_handlers(broker: KafkaBroker, validator: Validator, guard: MessageGuard) -> None:
+    subscribe(
+        broker,
+        guard,
+        group_id=GROUP,
+        routes={
+            JobSubmitted: (
+                validator.plan,
+                lambda e, exc: validator.fail(e, f"validation could not be planned: {exc}"),
+            ),
+            ValidationChunkRequested: (
+                validator.validate_chunk,
+                lambda e, exc: validator.fail(e, f"chunk {e.chunk.chunk_no} could not be validated: {exc}"),
+            ),
+        },
+        max_poll_interval_ms=15 * 60 * 1000,
+        max_poll_records=1,
+    )
+
+
+def create_app(settings: ValidatorSettings | None = None) -> FastAPI:
+    settings = settings or ValidatorSettings()
+    configure_logging(settings)
+    metrics = Metrics.create("validator")
+    broker = make_broker(settings, client_id=settings.service_instance)
+    warehouse = make_warehouse(settings)
+    validator = Validator(pool=None, warehouse=warehouse, broker=broker, metrics=metrics, worker=settings.service_instance)  # type: ignore[arg-type]
+    register_handlers(broker, validator, MessageGuard(broker, metrics))
+
+    async def open_pool() -> None:
+        validator.pool = await create_pool(settings.database_url)
+
+    async def close() -> None:
+        await validator.pool.close()
+        await warehouse.close()
+
+    async def db_ready() -> bool:
+        return await validator.pool.fetchval("SELECT 1") == 1
+
+    return service_app(
+        settings,
+        title="Data Import validator",
+        metrics=metrics,
+        broker=broker,
+        readiness=[db_ready],
+        startup=[open_pool],
+        shutdown=[close],
+    )
+
+
+def main() -> None:
+    settings = ValidatorSettings()
+    serve(create_app(settings), settings)

@@ -1,0 +1,38 @@
+"""Settings shared by every service (pydantic-settings: environment variables, case-insensitive).
+
+Each service subclasses :class:`CommonSettings` with its own fields and its own default HTTP port.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class CommonSettings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="", extra="ignore", case_sensitive=False)
+
+    service_name: str = "dataimport"
+    kafka_bootstrap_servers: str = Field("127.0.0.1:9092", description="Kafka bootstrap servers, comma separated")
+    topic_partitions: int = Field(6, description="Partitions of each topic created by `dataimport topics create`")
+    topic_replication_factor: int = Field(1, description="Replication factor of created topics")
+    database_url: str = Field(
+        "postgresql://dataimport:dataimport@127.0.0.1:5432/dataimport",
+        description="PostgreSQL DSN: job state and the customer database",
+    )
+    warehouse: Literal["delta", "databricks"] = Field("delta", description="Warehouse adapter")
+    warehouse_uri: str = Field("./.data/warehouse", description="Root of the Delta warehouse (delta adapter)")
+    databricks_server_hostname: str | None = None
+    databricks_http_path: str | None = None
+    databricks_token: str | None = None
+    databricks_client_id: str | None = None
+    databricks_client_secret: str | None = None
+    databricks_catalog: str | None = None
+    databricks_staging_volume: str | None = None
+    chunk_size: int = Field(10_000, description="Records per chunk (validation, ingestion, report parts)")
+    log_level: str = Field("INFO", description="Log level")
+    log_format: Literal["json", "console"] = Field("json", description="Log format")
+    http_host: str = Field("127.0.0.1", description="Address of the service's HTTP server")
+    http_port: int = Field(8080, description="Port of the service's HTTP server (API, /metrics, /livez, /readyz)")
