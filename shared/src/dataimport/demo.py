@@ -50,6 +50,17 @@ def demo_job_body(name: str = "demo insert") -> dict:
     }
 
 
+async def _reset_demo_customers() -> None:
+    """The demo inserts the same customers every run: start from an empty customer base for the demo org."""
+    import asyncpg
+
+    conn = await asyncpg.connect(CommonSettings().database_url)
+    try:
+        await conn.execute("DELETE FROM customer.customers WHERE org_id = $1", ORG_ID)
+    finally:
+        await conn.close()
+
+
 async def _write_table(rows: int) -> None:
     warehouse = make_warehouse(CommonSettings())
     try:
@@ -63,6 +74,8 @@ def main() -> int:
     api = os.environ.get("DATAIMPORT_API", "http://127.0.0.1:8080")
     print(f"Writing source table import_{ORG_ID}.{TABLE} ({rows} records) ...")
     asyncio.run(_write_table(rows))
+    print(f"Emptying the customer database of demo org {ORG_ID} (the demo inserts the same customers every run) ...")
+    asyncio.run(_reset_demo_customers())
     client = JobApiClient(api)
     try:
         client.put_config(ORG_ID, demo_org_config().model_dump(mode="json"))

@@ -330,7 +330,9 @@ def parse_org_config(data: Any) -> tuple[OrgConfig | None, list[str]]:
 
 
 def demo_org_config() -> OrgConfig:
-    """A realistic configuration for demo org 1001."""
+    """A realistic configuration for demo org 1001, matching the demo table of :mod:`dataimport.demo_data`."""
+    from dataimport.demo_data import DEMO_STORES
+
     return OrgConfig.model_validate(
         {
             "base_country": "IN",
@@ -340,13 +342,8 @@ def demo_org_config() -> OrgConfig:
             "identifier_flexibility": False,
             "email_unique": True,
             "min_registration_date": "2000-01-01",
-            "stores": [
-                {"code": "STORE001", "tills": ["TILL001", "TILL002"]},
-                {"code": "STORE002", "tills": ["TILL003"]},
-                {"code": "00123", "tills": ["007", "0081"]},
-                {"code": "BLR-MG-ROAD", "tills": ["BLR-T1", "BLR-T2"]},
-                {"code": "DXB-MALL", "tills": ["DXB-T1"]},
-            ],
+            # The stores and tills the demo table uses (one source of truth for both).
+            "stores": [{"code": code, "tills": tills} for code, tills in DEMO_STORES.items()],
             "slabs": ["Silver", "Gold", "Platinum"],
             "status_labels": [
                 {"label": "Active", "status": "ACTIVE"},
