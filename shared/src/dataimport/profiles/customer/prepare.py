@@ -12,6 +12,7 @@ import pyarrow.compute as pc
 
 from dataimport.orgs import OrgConfig
 from dataimport.profiles.base import JobConfig
+from dataimport.profiles.customer.fastpath import email_fast, mobile_fast
 from dataimport.profiles.customer.fields import CREATE_IDENTIFIERS, UNIQUE_ID_FIELD, field_type
 from dataimport.profiles.customer.normalise import INVALID
 from dataimport.profiles.customer.rules import Rule, rule_for
@@ -37,14 +38,17 @@ def _column_values(column: pa.ChunkedArray | pa.Array) -> list[Any]:
     return column.to_pylist()
 
 
-def _apply(rule: Rule, raw: list[Any]) -> list[Any]:
-    """Run ``rule`` once per distinct value."""
+def _apply(rule: Rule, raw: list[Any], known: list[bool] | None = None, fast: list[Any] | None = None) -> list[Any]:
+    """Run ``rule`` once per distinct value; where ``known[i]`` the answer is ``fast[i]`` (a fast path's)."""
     cache: dict[tuple[type, Any], Any] = {}
     out: list[Any] = []
     append = out.append
-    for value in raw:
+    for i, value in enumerate(raw):
         if value is None:
             append(None)
+            continue
+        if known is not None and known[i]:
+            append(fast[i])  # type: ignore[index]
             continue
         key = (type(value), value)
         try:
@@ -77,8 +81,16 @@ def prepare(batch: pa.Table, job: JobConfig, org: OrgConfig, now: datetime | Non
         if m.field in values or field_type(m.field, org) is None:
             continue  # refused by check_job; never reached in a started job
         if m.source_column in batch.column_names:
-            raw = _column_values(batch.column(m.source_column))
-            values[m.field] = _apply(rule_for(m.field, org, now), raw)
+            column = batch.column(m.source_column)
+            raw = _column_values(column)
+            known = fast = None
+            if m.field == "mobile":
+                accepted, fast = mobile_fast(column, org.base_country, org.allowed_countries)
+                known = accepted.tolist()
+            elif m.field == "email":
+                accepted, fast = email_fast(column)
+                known = accepted.tolist()
+            values[m.field] = _apply(rule_for(m.field, org, now), raw, known, fast)
         else:
             values[m.field] = [None] * n
     lookup: dict[str, list[Any]] = {}
