@@ -4,10 +4,11 @@ SHELL := /bin/bash
 PYTEST_ARGS ?=
 UV ?= uv
 
-.PHONY: help install kafka-install up infra-up down status logs test demo bench clean
+.PHONY: help install kafka-install ui up infra-up down status logs test demo bench clean
 
 help:
-	@echo "make install     uv sync + Kafka jars (Maven)"
+	@echo "make install     uv sync + Kafka jars (Maven) + the web UI"
+	@echo "make ui          build the web UI (ui/ -> ui/dist, served by job-api at /) when its sources changed"
 	@echo "make up          start PostgreSQL, Kafka, migrate, topics, dev token, the services (background)"
 	@echo "make infra-up    start PostgreSQL + Kafka only"
 	@echo "make down        stop services, Kafka, PostgreSQL"
@@ -18,16 +19,28 @@ help:
 	@echo "make bench       scripts/bench.sh"
 	@echo "make clean       make down, then remove .data (databases, Kafka data, logs)"
 
-install: kafka-install
+install: kafka-install ui
 	@if [ -f uv.lock ]; then $(UV) sync --all-packages --frozen; else $(UV) sync --all-packages; fi
 
 kafka-install:
 	@scripts/kafka-install.sh
 
+# The web UI: `npm ci` from the committed package-lock.json when it changed, a Vite build when a source changed.
+UI_SOURCES := $(shell find ui/src -type f 2>/dev/null) ui/index.html ui/vite.config.ts ui/tsconfig.json ui/package.json
+ui: ui/dist/index.html
+
+ui/node_modules/.package-lock.json: ui/package-lock.json
+	@if ! command -v npm >/dev/null; then echo "make ui: npm not found (Node.js 20.19+ needed): the web UI is not built"; exit 0; fi; \
+	  cd ui && npm ci --no-audit --no-fund --loglevel=error && touch node_modules/.package-lock.json
+
+ui/dist/index.html: ui/node_modules/.package-lock.json $(UI_SOURCES)
+	@if ! command -v npm >/dev/null; then exit 0; fi; \
+	  echo "make ui: building the web UI"; cd ui && npm run --silent build -- --logLevel warn
+
 .venv/bin/job-api:
 	@$(MAKE) --no-print-directory install
 
-up: .venv/bin/job-api
+up: .venv/bin/job-api ui
 	@scripts/up.sh
 
 infra-up:

@@ -22,7 +22,7 @@ from dataimport.kafka import MessageGuard, make_broker, subscribe
 from dataimport.observability import Metrics, configure_logging
 from dataimport.service import serve, service_app
 from dataimport.warehouse.factory import make_warehouse
-from job_api import problems, progress
+from job_api import problems, progress, ui
 from job_api.deps import AppDeps
 from job_api.outbox import run_relay
 from job_api.routes import jobs, orgs
@@ -122,6 +122,7 @@ def create_app(settings: JobApiSettings | None = None) -> FastAPI:
             return problems.problem_response(413, f"Request bodies are limited to {settings.max_body_bytes} bytes.")
         return await call_next(request)
 
+    ui.mount_ui(app)  # the web UI (ui/dist) at /
     return app
 
 
