@@ -36,8 +36,12 @@ _VALID = (
     "SELECT v.row_id, v.target_id, v.payload AS p FROM dataimport.validation_records v "
     "WHERE v.job_id = $1 AND v.chunk_no = $2 AND cardinality(v.errors) = 0 AND v.action = '{action}'"
 )
+# The chunk's records the write statements did not record. A hashed NOT IN over the chunk's outcomes (row_id is
+# NOT NULL, and a record's outcome is written with its own chunk_no): linear, whatever the planner estimates. The
+# NOT EXISTS form was planned as a nested loop probing by job_id alone (no statistics yet for a new job):
+# chunk_size^2 / 2 index rows per chunk, 37M and ~13 s for a 10,000-record chunk.
 _NOT_RECORDED = (
-    "NOT EXISTS (SELECT 1 FROM dataimport.ingest_records r WHERE r.job_id = $1 AND r.row_id = v.row_id)"
+    "v.row_id NOT IN (SELECT r.row_id FROM dataimport.ingest_records r WHERE r.job_id = $1 AND r.chunk_no = $2)"
 )
 
 # $1 job_id, $2 chunk_no, $3 org_id, $4 email_unique
