@@ -85,6 +85,9 @@ def decide(prepared: PreparedChunk, existing: Any) -> list[RecordDecision]:
         "registered_store"
     )
     email_keyed = org.email_unique or uid == "email"
+    # Org look-ups done once per chunk, not once per record (default_status_label scans the labels).
+    default_status_label = org.default_status_label
+    base_slab = org.base_slab
     empty: list[Any] = [None] * len(prepared.row_ids)
     uid_col = mapped.get(uid, empty)
     cols = {f: mapped.get(f, empty) for f in IDENTIFIERS}
@@ -190,9 +193,9 @@ def decide(prepared: PreparedChunk, existing: Any) -> list[RecordDecision]:
             else:
                 payload[f] = v
         if creating:
-            payload.setdefault("status_label", org.default_status_label)
-            if payload.get("loyalty_type") == "loyalty" and "slab" not in payload and org.base_slab:
-                payload["slab"] = org.base_slab
+            payload.setdefault("status_label", default_status_label)
+            if payload.get("loyalty_type") == "loyalty" and "slab" not in payload and base_slab:
+                payload["slab"] = base_slab
         if custom:
             payload["custom"] = custom
         if extended:
