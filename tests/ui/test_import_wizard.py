@@ -4,9 +4,13 @@ Screenshots of each step land in .data/screenshots/."""
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import re
+from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime, timezone
 
+import asyncpg
 import pytest
 from playwright.sync_api import expect
 
@@ -16,6 +20,19 @@ N_VALID, N_INVALID = 9, 3  # the source table of conftest.ui_org
 MAPPING = {"mobile": "mobile", "email": "email", "first_name": "first_name", "registered_on": "registered_on",
            "store": "registered_store", "loyalty_type": "loyalty_type", "slab": "slab"}
 JOB_TIMEOUT = 120_000
+
+
+async def _race_customer(dsn: str, org_id: int, mobile: str) -> None:
+    """Another writer creates a customer with a mobile that this job validated as new: its import fails that record."""
+    conn = await asyncpg.connect(dsn)
+    try:
+        await conn.execute(
+            "INSERT INTO customer.customers (org_id, mobile, registered_on, registered_store, loyalty_type, slab, "
+            "status_label) VALUES ($1, $2, $3, 'STORE001', 'loyalty', 'Silver', 'Active')",
+            org_id, mobile, datetime(2020, 1, 1, tzinfo=timezone.utc),
+        )
+    finally:
+        await conn.close()
 
 
 def step1(page, table: str) -> None:
@@ -36,7 +53,7 @@ def step2(page, method: str = "insert", unique_id: str = "MOBILE") -> None:
     page.locator(f"#unique-{unique_id}").check()
 
 
-def test_full_run_from_new_job_to_import_summary(page, sign_in, ui_org, shot):
+def test_full_run_from_new_job_to_import_summary(page, sign_in, ui_org, shot, settings):
     org, table = ui_org()
     sign_in(page, org)
     expect(page.get_by_text("No import jobs yet")).to_be_visible()
@@ -115,23 +132,31 @@ def test_full_run_from_new_job_to_import_summary(page, sign_in, ui_org, shot):
     shot(page, "7-configuration-summary")
     page.get_by_role("tab", name="Job status").click()
 
+    # A customer with the first record's mobile appears after validation: that record fails at import time.
+    # (in a thread: Playwright's sync API keeps an event loop running in this one)
+    with ThreadPoolExecutor(1) as pool:
+        pool.submit(asyncio.run, _race_customer(settings.database_url, org, "919876543200")).result()
     page.get_by_role("button", name="Approve and run job").click()
     page.get_by_role("button", name="Yes, approve and run").click()
     expect(page.locator("#import-results")).to_be_visible(timeout=JOB_TIMEOUT)
-    expect(page.locator("[data-status=COMPLETED]").first).to_be_visible()
+    expect(page.locator("[data-status=COMPLETED_PARTIAL]").first).to_be_visible()
+    expect(page.locator("#import-duration")).to_have_text(re.compile(r"^\d\d:\d\d:\d\d$"))
     expect(page.locator("#records-processed")).to_have_text(str(N_VALID))
-    expect(page.locator("#records-added")).to_have_text(str(N_VALID))
+    expect(page.locator("#records-added")).to_have_text(str(N_VALID - 1))
     expect(page.locator("#records-updated")).to_have_text("0")
-    expect(page.locator("#records-failed")).to_have_text("0")
-    expect(page.locator("#import-results")).to_contain_text("Import completed.")
-    expect(page.locator("#partial-message")).to_have_count(0)
+    failed = page.locator("#records-failed")
+    expect(failed).to_have_text("1")
+    assert failed.evaluate("e => getComputedStyle(e).color") == "rgb(196, 35, 28)"  # failed records in red
+    expect(page.locator("#partial-message")).to_have_text("Import completed partially, some records failed.")
+    expect(page.locator("#ingest-errors")).to_contain_text("USER_INSERTION_FAILED")
     expect(page.locator("#import-results")).to_contain_text(f"import_{org}.report_customer_ui_full_run_ingest_")
+    expect(page.locator("#history")).to_contain_text("Approved by dev")
     shot(page, "8-import-summary")
 
     page.get_by_role("link", name="Imports").first.click()
     row = page.locator("tr", has_text="UI full run")
-    expect(row.locator("[data-status=COMPLETED]")).to_be_visible()
-    expect(row).to_contain_text(f"added {N_VALID}")
+    expect(row.locator("[data-status=COMPLETED_PARTIAL]")).to_be_visible()
+    expect(row).to_contain_text(f"added {N_VALID - 1} · updated 0 · failed 1")
 
 
 def test_draft_saved_at_step_3_and_resumed(page, sign_in, ui_org, shot):

@@ -61,7 +61,7 @@ export function problemBox(err: unknown, intro?: string): HTMLDivElement {
             h(
               "li",
               { "data-field": item.field ?? "" },
-              item.field ? h("strong", null, `${fieldLabel(item.field)}: `) : null,
+              item.field ? h("strong", null, `${item.message.startsWith(item.field) && /^[a-z_.]+$/.test(item.field) ? "Fields mapping" : fieldLabel(item.field)}: `) : null,
               item.message,
             ),
           ),

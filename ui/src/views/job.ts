@@ -37,7 +37,8 @@ async function downloadRecords(org: number, job: Job, phase: "validate" | "inges
   const csvPath = phase === "validate" ? "/v1/orgs/{org_id}/jobs/{job_id}/invalid-records.csv" : "/v1/orgs/{org_id}/jobs/{job_id}/failed-records.csv";
   if ((await apiPaths()).has(csvPath)) {
     const res = await raw("GET", `${api.jobPath(org, job.id)}/${csvPath.split("/").pop()}`, undefined, { headers: { Accept: "text/csv" } });
-    saveBlob(await res.blob(), filename);
+    const given = /filename="?([^";]+)"?/.exec(res.headers.get("Content-Disposition") ?? "")?.[1];
+    saveBlob(await res.blob(), given || filename);
     return;
   }
   const rows: Record<string, unknown>[] = [];
@@ -151,7 +152,7 @@ export function jobView(ctx: RouteContext, root: HTMLElement) {
           h(
             "table",
             { class: "table error-table", id: `${phase}-errors` },
-            h("caption", null, phase === "validate" ? "Errors" : "Import errors"),
+            h("caption", { class: "sr-only" }, phase === "validate" ? "Validation errors by message" : "Import errors by message"),
             h("thead", null, h("tr", null, h("th", { scope: "col" }, "Error message"), h("th", { scope: "col", class: "num" }, "Records"))),
             h("tbody", null, items.map((i) => h("tr", null, h("td", null, i.message), h("td", { class: "num" }, num(i.count))))),
           ),
@@ -276,7 +277,7 @@ export function jobView(ctx: RouteContext, root: HTMLElement) {
                 h("h3", null, "Error summary"),
                 errorTable("validate", j),
                 v.invalid ? downloadButton(j, "validate", "Download invalid records (CSV)") : null,
-                facts([["Validation report table", reportName(org, v.report_table, v.report_link)]]),
+                facts([["Validation report table", reportName(org, v.report_table, v.report_link), "fact-wide"]]),
               )
             : null,
         ),
@@ -352,7 +353,7 @@ export function jobView(ctx: RouteContext, root: HTMLElement) {
                   stat("Failed records", num(i.failed), "records-failed", "bad"),
                 ),
                 partial ? [h("h3", null, "Import errors"), errorTable("ingest", j), downloadButton(j, "ingest", "Download failed records (CSV)")] : null,
-                facts([["Import report table", reportName(org, i.report_table, i.report_link)]]),
+                facts([["Import report table", reportName(org, i.report_table, i.report_link), "fact-wide"]]),
               )
             : null,
         ),
@@ -362,10 +363,47 @@ export function jobView(ctx: RouteContext, root: HTMLElement) {
       parts.push(h("div", { class: "problem", role: "alert" }, h("strong", null, "The job failed. "), j.failure_reason ?? ""));
     }
 
+    if (j.status !== "DRAFT") parts.push(historySection(j));
+
     // Keep keyboard focus on the same control across a re-render.
     const focusedId = (document.activeElement as HTMLElement | null)?.id;
     replace(statusPanel, parts.filter(Boolean) as HTMLElement[]);
     if (focusedId && statusPanel.contains(document.getElementById(focusedId))) document.getElementById(focusedId)!.focus();
+  }
+
+  const HISTORY_LABELS: Record<string, string> = {
+    created: "Created",
+    edited: "Edited",
+    validation_started: "Validation started",
+    validation_completed: "Validation completed",
+    validation_failed: "Validation failed",
+    approved: "Approved",
+    rejected: "Rejected",
+    ingest_completed: "Import completed",
+    ingest_failed: "Import failed",
+  };
+
+  function historySection(j: Job): HTMLElement {
+    const box = h("section", { class: "card", "aria-labelledby": "history-title", id: "history" }, h("h2", { id: "history-title" }, "History"));
+    const list = h("ol", { class: "history" });
+    box.appendChild(list);
+    void (async () => {
+      if (!(await apiPaths()).has("/v1/orgs/{org_id}/jobs/{job_id}/history")) {
+        box.remove();
+        return;
+      }
+      try {
+        const res = await raw("GET", `${api.jobPath(org, j.id)}/history`);
+        const { items } = (await res.json()) as { items: { action: string; actor: string | null; at: string }[] };
+        replace(
+          list,
+          items.map((i) => h("li", null, h("span", { class: "history-when" }, when(i.at)), " ", HISTORY_LABELS[i.action] ?? i.action.replace(/_/g, " "), i.actor ? ` by ${i.actor}` : "")),
+        );
+      } catch (err) {
+        replace(list, h("li", null, problemBox(err, "The history could not be loaded.")));
+      }
+    })();
+    return box;
   }
 
   function stat(label: string, value: string, id: string, cls = ""): HTMLElement {
