@@ -4,9 +4,11 @@ publishes through its outbox, and follows workers' events to move jobs along."""
 from __future__ import annotations
 
 import asyncio
+import json
 from functools import partial
 
-from fastapi import FastAPI, Request
+from fastapi import FastAPI
+from fastapi.openapi.utils import get_openapi
 from faststream.kafka import KafkaBroker
 
 from dataimport.db.pool import create_pool
@@ -115,15 +117,92 @@ def create_app(settings: JobApiSettings | None = None) -> FastAPI:
     app.include_router(orgs.router)
     app.include_router(jobs.router)
 
-    @app.middleware("http")
-    async def limit_body(request: Request, call_next):
-        length = request.headers.get("content-length")
-        if length is not None and (not length.isdigit() or int(length) > settings.max_body_bytes):
-            return problems.problem_response(413, f"Request bodies are limited to {settings.max_body_bytes} bytes.")
-        return await call_next(request)
-
+    app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
+    install_openapi(app)
     ui.mount_ui(app)  # the web UI (ui/dist) at /
     return app
+
+
+class BodyLimit:
+    """Refuses request bodies over ``max_bytes`` with 413, whether they announce a Content-Length or come
+    chunked (a chunked body is read up to the limit, then passed on; never more than the limit is buffered)."""
+
+    def __init__(self, app, max_bytes: int) -> None:
+        self.app = app
+        self.max_bytes = max_bytes
+
+    async def _refuse(self, scope, receive, send) -> None:
+        response = problems.problem_response(413, f"Request bodies are limited to {self.max_bytes} bytes.")
+        await response(scope, receive, send)
+
+    async def __call__(self, scope, receive, send) -> None:
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        headers = dict(scope.get("headers") or ())
+        length = headers.get(b"content-length")
+        if length is not None:
+            if not length.isdigit() or int(length) > self.max_bytes:
+                return await self._refuse(scope, receive, send)
+            return await self.app(scope, receive, send)
+        if b"transfer-encoding" not in headers:
+            return await self.app(scope, receive, send)
+        chunks: list[bytes] = []
+        size = 0
+        while True:
+            message = await receive()
+            if message["type"] != "http.request":  # client went away
+                return
+            body = message.get("body", b"")
+            size += len(body)
+            if size > self.max_bytes:
+                return await self._refuse(scope, receive, send)
+            chunks.append(body)
+            if not message.get("more_body", False):
+                break
+        buffered = {"type": "http.request", "body": b"".join(chunks), "more_body": False}
+        sent = False
+
+        async def replay():
+            nonlocal sent
+            if not sent:
+                sent = True
+                return buffered
+            return await receive()
+
+        return await self.app(scope, replay, send)
+
+
+def install_openapi(app: FastAPI) -> None:
+    """The OpenAPI document: errors are described only as ``application/problem+json`` (FastAPI would add an
+    ``application/json`` twin and its own validation-error schema, which this API never answers)."""
+
+    def openapi() -> dict:
+        if app.openapi_schema is None:
+            doc = get_openapi(title=app.title, version=app.version, description=app.description, routes=app.routes,
+                              tags=TAGS)
+            for item in doc.get("paths", {}).values():
+                for op in item.values():
+                    for code, response in op.get("responses", {}).items():
+                        content = response.get("content", {})
+                        if code[0] in "45" and problems.PROBLEM_JSON in content:
+                            content.pop("application/json", None)
+            schemas = doc.get("components", {}).get("schemas", {})
+            for unused in ("HTTPValidationError", "ValidationError"):  # in this order: the first refers to the second
+                schema = schemas.pop(unused, None)
+                if schema is not None and f'"#/components/schemas/{unused}"' in json.dumps(doc):
+                    schemas[unused] = schema
+            app.openapi_schema = doc
+        return app.openapi_schema
+
+    app.openapi = openapi
+
+
+TAGS = [
+    {"name": "jobs", "description": "Drafts, validation, approval, progress and reports"},
+    {"name": "org", "description": "Organisation configuration and the profile field catalog"},
+    {"name": "source", "description": "Source tables in the warehouse namespace import_<org_id>"},
+    {"name": "customers", "description": "The customer database"},
+]
 
 
 def main() -> None:

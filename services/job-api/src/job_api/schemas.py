@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Any, Literal
 from uuid import UUID
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 JobStatus = Literal[
     "DRAFT",
@@ -25,8 +25,24 @@ SETTLED = ("VALIDATION_FAILED", "AWAITING_APPROVAL", "REJECTED", "COMPLETED", "C
 Text = Field(max_length=1000)
 
 
+def check_text(value: str) -> str:
+    """Text that PostgreSQL can store: no NUL character, no unpaired surrogate."""
+    if "\x00" in value:
+        raise ValueError("must not contain the NUL character")
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise ValueError("must be valid Unicode (an unpaired surrogate was found)") from None
+    return value
+
+
 class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid")
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _storable_text(cls, value: Any) -> Any:
+        return check_text(value) if isinstance(value, str) else value
 
 
 class Source(Strict):
@@ -67,10 +83,13 @@ class JobCreate(Strict):
 
 
 class JobPatch(Strict):
-    name: str | None = Field(None, min_length=1, max_length=100)
+    """The fields to change; absent fields stay as they are, `null` clears one (`name` and `profile` cannot be
+    cleared)."""
+
+    name: str = Field(None, min_length=1, max_length=100)  # type: ignore[assignment]  # absent, never null
     description: str | None = Field(None, max_length=1000)
     source: Source | None = None
-    profile: Literal["customer"] | None = None
+    profile: Literal["customer"] = Field(None)  # type: ignore[assignment]
     method: Literal["insert", "update", "upsert"] | None = None
     unique_id: Literal["MOBILE", "EMAIL", "EXTERNAL_ID", "USER_ID"] | None = None
     mapping: list[Mapping] | None = Field(None, max_length=500)
@@ -170,3 +189,71 @@ class HistoryItem(BaseModel):
 
 class History(BaseModel):
     items: list[HistoryItem]
+
+
+class CatalogField(BaseModel):
+    id: str = Field(description="The field id a mapping targets", examples=["mobile"])
+    type: str = Field(description="string, integer, double, boolean, date, datetime, enum, country, language, ...")
+    values: list[str] | None = Field(None, description="Allowed values, for fields that have a fixed set")
+
+
+class FieldCatalog(BaseModel):
+    """The profile's fields for this org, by category, and the mandatory mappings for each method and unique ID.
+    ``mandatory[method][unique_id]`` is a list of groups: each group is satisfied by mapping any one of its
+    fields, so ``len(groups)`` is the *m* of "n of m mandatory profile fields mapped"."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "profile": "customer",
+                    "categories": {
+                        "identifiers": [{"id": "mobile", "type": "mobile"}, {"id": "email", "type": "email"},
+                                        {"id": "external_id", "type": "string"}, {"id": "user_id", "type": "integer"}],
+                        "loyalty": [{"id": "loyalty_type", "type": "enum", "values": ["loyalty", "non_loyalty"]}],
+                    },
+                    "mandatory": {
+                        "insert": {"MOBILE": [["mobile"], ["registered_on"], ["loyalty_type"],
+                                              ["registered_store", "registered_till"]]},
+                        "update": {"USER_ID": [["user_id"]]},
+                    },
+                }
+            ]
+        }
+    )
+
+    profile: str
+    categories: dict[str, list[CatalogField]]
+    mandatory: dict[str, dict[str, list[list[str]]]]
+
+
+class Customer(BaseModel):
+    """One customer of the customer database (SPEC 6)."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {"user_id": 17, "mobile": "919876543210", "email": "a@example.com", "external_id": "C1",
+                 "first_name": "Asha", "last_name": "Rao", "registered_on": "2024-01-15T04:30:00+00:00",
+                 "registered_store": "STORE001", "registered_till": None, "loyalty_type": "loyalty",
+                 "slab": "Gold", "slab_expiry": "2027-03-31", "status_label": "Active",
+                 "custom": {"fav_category": "shoes"}, "extended": {"gender": "Female"}}
+            ]
+        }
+    )
+
+    user_id: int
+    mobile: str | None = None
+    email: str | None = None
+    external_id: str | None = None
+    first_name: str | None = None
+    last_name: str | None = None
+    registered_on: str | None = None
+    registered_store: str | None = None
+    registered_till: str | None = None
+    loyalty_type: str | None = None
+    slab: str | None = None
+    slab_expiry: str | None = None
+    status_label: str | None = None
+    custom: dict[str, Any] = Field(default_factory=dict)
+    extended: dict[str, Any] = Field(default_factory=dict)

@@ -24,6 +24,7 @@ from typing import Any
 from urllib.parse import unquote, urlparse
 
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 from deltalake import CommitProperties, DeltaTable, Transaction, WriterProperties, write_deltalake
 from deltalake.exceptions import CommitFailedError, DeltaError, TableNotFoundError
@@ -458,6 +459,64 @@ class DeltaWarehouse:
             return self._read_pieces(org_id, table, dt.version(), [(f.path, 0, f.records) for f in files], schema)
 
         return await asyncio.to_thread(run)
+
+    async def read_report_rows(
+        self, org_id: int, table: str, after_row_id: int, limit: int, status: str | None = None
+    ) -> pa.Table:
+        def run() -> pa.Table:
+            dt = self._open(org_id, table)
+            self._check_readable(dt, org_id, table)
+            version = dt.version()
+            schema = pa.schema(dt.schema().to_arrow())
+            if ROW_ID not in schema.names or (status is not None and "_status" not in schema.names):
+                raise WarehouseError(f"table {self._qualified(org_id, table)} is not a report table")
+            files = self._row_id_ranges(dt, org_id, table, version)
+            table_uri = self._table_uri(org_id, table)
+            fs = None if self._local else dt.to_pyarrow_dataset().filesystem
+            condition = pc.field(ROW_ID) > after_row_id
+            if status is not None:
+                condition = condition & (pc.field("_status") == status)
+            found: list[pa.Table] = []
+            rows = 0
+            # Files in order of their smallest _row_id: once `limit` rows are found, a file starting after the
+            # largest of them cannot change the page.
+            for path, low, high in files:
+                if high is not None and high <= after_row_id:
+                    continue
+                if rows >= limit and low is not None:
+                    top = pa.concat_tables(found).sort_by(ROW_ID).slice(0, limit)
+                    found, rows = [top], top.num_rows
+                    if low > top.column(ROW_ID)[-1].as_py():
+                        break
+                pf = self._open_parquet(table_uri, path, fs=fs)
+                part = _conform(pf.read(use_threads=False), schema).filter(condition)
+                if part.num_rows:
+                    found.append(part)
+                    rows += part.num_rows
+            if not found:
+                return schema.empty_table()
+            return pa.concat_tables(found).sort_by(ROW_ID).slice(0, max(0, int(limit)))
+
+        return await asyncio.to_thread(run)
+
+    def _row_id_ranges(
+        self, dt: DeltaTable, org_id: int, table: str, version: int
+    ) -> list[tuple[str, int | None, int | None]]:
+        """(file, min _row_id, max _row_id) of every data file of a version, by min _row_id (None: unknown)."""
+        uri = self._table_uri(org_id, table)
+        key = ("ranges", uri, version, self._incarnation(uri))
+        cached = self._plan_cache.get(key)  # type: ignore[arg-type]
+        if cached is not None:
+            return cached  # type: ignore[return-value]
+        actions = pa.table(dt.get_add_actions(flatten=True))
+        paths = actions.column("path").to_pylist()
+        lows = actions.column(f"min.{ROW_ID}").to_pylist() if f"min.{ROW_ID}" in actions.column_names else [None] * len(paths)
+        highs = actions.column(f"max.{ROW_ID}").to_pylist() if f"max.{ROW_ID}" in actions.column_names else [None] * len(paths)
+        ranges = sorted(zip(paths, lows, highs), key=lambda r: (r[1] is not None, r[1] if r[1] is not None else 0, r[0]))
+        if len(self._plan_cache) > 256:
+            self._plan_cache.clear()
+        self._plan_cache[key] = ranges  # type: ignore[index,assignment]
+        return ranges
 
     def report_link(self, org_id: int, table: str) -> str | None:
         return None

@@ -102,6 +102,13 @@ class Warehouse(Protocol):
     async def read_table(self, org_id: int, table: str) -> pa.Table:
         """Whole table (tests and small report tables only)."""
 
+    async def read_report_rows(
+        self, org_id: int, table: str, after_row_id: int, limit: int, status: str | None = None
+    ) -> pa.Table:
+        """One page of a report table: at most ``limit`` rows with ``_row_id > after_row_id`` (and ``_status =
+        status`` when given), ordered by ``_row_id``, all columns. In SQL: ``SELECT * FROM t WHERE _row_id > ?
+        [AND _status = ?] ORDER BY _row_id LIMIT ?``. Raises TableNotFound."""
+
     def report_link(self, org_id: int, table: str) -> str | None:
         """A link to the table in the warehouse's UI, when it has one."""
 

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Query
-from pydantic import ValidationError
+from fastapi import APIRouter, Body, Path, Query
 
 from dataimport.orgs import OrgConfig
 from dataimport.profiles.registry import get_plugin
@@ -15,10 +14,13 @@ from job_api import jobs_repo as repo
 from job_api.auth import Admin, OrgId, Reader
 from job_api.deps import Deps
 from job_api.jsonable import jsonable
-from job_api.problems import Problem
-from job_api.schemas import FieldInfo, Preview, TableList
+from job_api.problems import Problem, problem_responses
+from job_api.schemas import Customer, FieldCatalog, FieldInfo, Preview, TableList
 
 router = APIRouter(prefix="/v1/orgs/{org_id}")
+
+READ = problem_responses(401, 404, 422)
+ADMIN = problem_responses(401, 403, 404, 413, 422)
 
 CONFIG_EXAMPLE = {
     "base_country": "IN",
@@ -48,26 +50,22 @@ def _table(table: str) -> str:
         raise Problem(404, f"Table not found: {exc}") from None
 
 
-@router.put("/config", tags=["org"], summary="Set the org configuration (SPEC 3)")
+@router.put("/config", tags=["org"], summary="Set the org configuration (SPEC 3)", responses=ADMIN,
+            response_model=OrgConfig)
 async def put_config(
     org_id: OrgId,
     principal: Admin,
     deps: Deps,
-    config: Annotated[dict[str, Any], Body(examples=[CONFIG_EXAMPLE])],
+    config: Annotated[OrgConfig, Body(openapi_examples={"example": {"summary": "An org in India",
+                                                                     "value": CONFIG_EXAMPLE}})],
 ) -> dict[str, Any]:
-    try:
-        parsed = OrgConfig.model_validate(config)
-    except ValidationError as exc:
-        errors = [
-            {"field": ".".join(str(p) for p in e["loc"]) or "config", "message": e["msg"]} for e in exc.errors()
-        ]
-        raise Problem(422, f"The configuration has {len(errors)} problem(s).", errors=errors) from None
-    stored = parsed.model_dump(mode="json")
+    """Replaces the whole configuration; answers it as stored. Every problem is listed at once (422). Role: admin."""
+    stored = config.model_dump(mode="json")
     await repo.put_org_config(deps.pool, org_id, stored, principal.user)
     return stored
 
 
-@router.get("/config", tags=["org"], summary="The org configuration")
+@router.get("/config", tags=["org"], summary="The org configuration", responses=READ, response_model=OrgConfig)
 async def get_config(org_id: OrgId, principal: Reader, deps: Deps) -> dict[str, Any]:
     config = await repo.get_org_config(deps.pool, org_id)
     if config is None:
@@ -75,15 +73,16 @@ async def get_config(org_id: OrgId, principal: Reader, deps: Deps) -> dict[str, 
     return config
 
 
-@router.get("/tables", tags=["source"], summary="Tables in import_<org_id>, live")
+@router.get("/tables", tags=["source"], summary="Tables in import_<org_id>, live", responses=READ)
 async def list_tables(org_id: OrgId, principal: Reader, deps: Deps) -> TableList:
     return TableList(tables=await deps.warehouse.list_tables(org_id))
 
 
-@router.get("/tables/{table}/preview", tags=["source"], summary="Total records, fields and the top rows")
+@router.get("/tables/{table}/preview", tags=["source"], summary="Total records, fields and the top rows",
+            responses=READ)
 async def preview(
     org_id: OrgId,
-    table: str,
+    table: Annotated[str, Path(max_length=200, description="A table of import_<org_id>: letters, digits and '_'")],
     principal: Reader,
     deps: Deps,
     limit: Annotated[int, Query(ge=0, le=500)] = 50,
@@ -103,8 +102,14 @@ async def preview(
     )
 
 
-@router.get("/profiles/{profile}/fields", tags=["org"], summary="The profile's field catalog for this org")
-async def field_catalog(org_id: OrgId, profile: str, principal: Reader, deps: Deps) -> dict[str, Any]:
+@router.get("/profiles/{profile}/fields", tags=["org"], summary="The profile's field catalog for this org",
+            responses=READ, response_model=FieldCatalog, response_model_exclude_none=True)
+async def field_catalog(
+    org_id: OrgId,
+    profile: Annotated[str, Path(max_length=64, examples=["customer"])],
+    principal: Reader,
+    deps: Deps,
+) -> dict[str, Any]:
     try:
         plugin = get_plugin(profile)
     except KeyError:
@@ -115,7 +120,8 @@ async def field_catalog(org_id: OrgId, profile: str, principal: Reader, deps: De
     return jsonable(plugin.profile.field_catalog(OrgConfig.model_validate(raw)))
 
 
-@router.get("/customers", tags=["customers"], summary="Look up one customer in the customer database")
+@router.get("/customers", tags=["customers"], summary="Look up one customer in the customer database",
+            responses=READ, response_model=Customer)
 async def customer(
     org_id: OrgId,
     principal: Reader,
