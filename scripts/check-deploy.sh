@@ -96,14 +96,16 @@ install_tools() {
   fi
 
   # CRD schemas from the Go module zips (no GitHub downloads at run time).
-  local crd_stamp="$KEDA_MODULE@$KEDA_VERSION $PROMOP_MODULE@$PROMOP_VERSION"
+  local crd_stamp="$KEDA_MODULE@$KEDA_VERSION $PROMOP_MODULE@$PROMOP_VERSION v2"
   if [ "$(cat "$TOOLS/crds/.version" 2>/dev/null)" != "$crd_stamp" ]; then
     local keda_dir promop_dir
     keda_dir=$(cd "$TOOLS" && go mod download -json "$KEDA_MODULE@$KEDA_VERSION" | "$TOOLS/venv/bin/python" -c 'import json,sys; print(json.load(sys.stdin)["Dir"])') || return 1
     promop_dir=$(cd "$TOOLS" && go mod download -json "$PROMOP_MODULE@$PROMOP_VERSION" | "$TOOLS/venv/bin/python" -c 'import json,sys; print(json.load(sys.stdin)["Dir"])') || return 1
     rm -f "$TOOLS"/crds/*.yaml
-    cp "$keda_dir"/config/crd/bases/keda.sh_*.yaml "$TOOLS/crds/" || return 1
-    cp "$promop_dir"/example/prometheus-operator-crd/monitoring.coreos.com_*.yaml "$TOOLS/crds/" || return 1
+    cp "$keda_dir"/config/crd/bases/keda.sh_{scaledobjects,scaledjobs,triggerauthentications,clustertriggerauthentications}.yaml \
+      "$TOOLS/crds/" || return 1
+    cp "$promop_dir"/example/prometheus-operator-crd/monitoring.coreos.com_{servicemonitors,podmonitors,prometheusrules}.yaml \
+      "$TOOLS/crds/" || return 1
     chmod u+w "$TOOLS"/crds/*.yaml
     echo "$crd_stamp" >"$TOOLS/crds/.version"
   fi
@@ -127,7 +129,7 @@ helm_lint() {
   "$BIN/helm" lint --strict "$CHART" --kube-version "$KUBE_VERSION" || return 1
   local f
   for f in "$CHART"/ci/*.yaml; do
-    "$BIN/helm" lint --strict "$CHART" --kube-version "$KUBE_VERSION" --api-versions monitoring.coreos.com/v1 -f "$f" || return 1
+    "$BIN/helm" lint --strict "$CHART" --kube-version "$KUBE_VERSION" -f "$f" || return 1
   done
 }
 

@@ -10,7 +10,8 @@
 #   VALIDATORS=N INGESTORS=N   replicas (N>1: validator-1..N on ports 8181.., ingestor-1..N on 8281..);
 #                              likewise REPORTERS (8381..) and JOB_APIS (8481..)
 #   EXTERNAL_POSTGRES=1 / EXTERNAL_KAFKA=1   do not start them; use DATABASE_URL / KAFKA_BOOTSTRAP_SERVERS
-#   PGPORT (5432), KAFKA_PORT (9092), KAFKA_CONTROLLER_PORT (9093), READY_TIMEOUT (60 s per service)
+#   PGPORT (5432), KAFKA_PORT (9092), KAFKA_CONTROLLER_PORT (9093), READY_TIMEOUT (60 s per service),
+#   SERVICE_PORT_OFFSET (0: added to every service port)
 #   SKIP_BOOTSTRAP=1           skip migrate / topics create / tokens dev
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -42,8 +43,10 @@ fi
 
 # --- services ---------------------------------------------------------------------------------
 SERVICES="${SERVICES-job-api validator ingestor reporter}"
-declare -A BASE_PORT=([job-api]=8080 [validator]=8081 [ingestor]=8082 [reporter]=8083)
-declare -A REPLICA_BASE=([job-api]=8480 [validator]=8180 [ingestor]=8280 [reporter]=8380)
+# SERVICE_PORT_OFFSET shifts every service port (a second stack beside the first, e.g. for fault tests).
+o=${SERVICE_PORT_OFFSET:-0}
+declare -A BASE_PORT=([job-api]=$((8080 + o)) [validator]=$((8081 + o)) [ingestor]=$((8082 + o)) [reporter]=$((8083 + o)))
+declare -A REPLICA_BASE=([job-api]=$((8480 + o)) [validator]=$((8180 + o)) [ingestor]=$((8280 + o)) [reporter]=$((8380 + o)))
 declare -A REPLICA_VAR=([job-api]=JOB_APIS [validator]=VALIDATORS [ingestor]=INGESTORS [reporter]=REPORTERS)
 
 # running_instances SVC: names of the live instances of SVC (plain and numbered)

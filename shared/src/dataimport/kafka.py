@@ -9,7 +9,8 @@ from collections.abc import Awaitable, Callable, Iterable
 from typing import Any
 
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
-from aiokafka.errors import TopicAlreadyExistsError
+import asyncpg
+from aiokafka.errors import KafkaConnectionError, KafkaError, KafkaTimeoutError, TopicAlreadyExistsError
 from faststream import AckPolicy
 from faststream.kafka import KafkaBroker
 from faststream.kafka.annotations import KafkaMessage
@@ -17,6 +18,7 @@ from structlog.contextvars import bind_contextvars, unbind_contextvars
 
 from dataimport.events import ALL_TOPICS, DEAD_LETTER_TOPIC, Event, key_of, topic_of
 from dataimport.observability import Metrics, get_logger
+from dataimport.warehouse.port import TransientWarehouseError
 
 log = get_logger(__name__)
 
@@ -71,17 +73,53 @@ async def publish_event(broker: KafkaBroker, event: Event) -> None:
     await broker.publish(event.model_dump(mode="json"), topic_of(event), key=key_of(event))
 
 
+def is_transient(exc: BaseException) -> bool:
+    """Infrastructure that is away for a while (broker or database restarting, network, warehouse throttling):
+    the message is fine, so retry it as long as it takes instead of counting it towards poison."""
+    if isinstance(exc, (KafkaConnectionError, KafkaTimeoutError)):
+        return True
+    if isinstance(exc, KafkaError):
+        return bool(getattr(exc, "retriable", False))
+    return isinstance(
+        exc,
+        (
+            ConnectionError,
+            TimeoutError,
+            asyncio.TimeoutError,
+            asyncpg.PostgresConnectionError,
+            asyncpg.InterfaceError,
+            asyncpg.exceptions.OperatorInterventionError,
+            asyncpg.exceptions.TooManyConnectionsError,
+            asyncpg.exceptions.DeadlockDetectedError,
+            asyncpg.exceptions.SerializationError,
+            TransientWarehouseError,
+        ),
+    ) or (isinstance(exc, OSError) and not isinstance(exc, FileNotFoundError))
+
+
 class MessageGuard:
     """Runs a message handler's work with bounded retries and exponential backoff; after ``attempts``
     failures the message goes to the dead-letter topic (error, topic and attempts in headers) and
     ``on_give_up`` runs (typically failing the job with a readable reason). Only then does the handler
-    return, so the offset moves on once the message is parked: a failed message is never skipped silently."""
+    return, so the offset moves on once the message is parked: a failed message is never skipped silently.
 
-    def __init__(self, broker: KafkaBroker, metrics: Metrics, *, attempts: int = 5, base_delay: float = 0.5):
+    Transient infrastructure errors (:func:`is_transient`) do not count as attempts: they are retried with a
+    capped backoff until the broker or database is back; a job waiting that long shows as stalled."""
+
+    def __init__(
+        self,
+        broker: KafkaBroker,
+        metrics: Metrics,
+        *,
+        attempts: int = 4,
+        base_delay: float = 0.5,
+        max_delay: float = 10.0,
+    ):
         self.broker = broker
         self.metrics = metrics
         self.attempts = attempts
         self.base_delay = base_delay
+        self.max_delay = max_delay
 
     async def run(
         self,
@@ -90,8 +128,9 @@ class MessageGuard:
         work: Callable[[], Awaitable[None]],
         on_give_up: Callable[[BaseException], Awaitable[None]] | None = None,
     ) -> None:
-        job_id = getattr(message, "job_id", None)
-        for attempt in range(1, self.attempts + 1):
+        attempt = 0
+        waits = 0
+        while True:
             try:
                 await work()
                 self.metrics.messages_processed.labels(topic, "ok").inc()
@@ -100,14 +139,20 @@ class MessageGuard:
                 raise
             except Exception as exc:  # noqa: BLE001 - any failure is retried, then parked
                 self.metrics.errors.labels(self.metrics.service).inc()
-                log.warning("handler_failed", topic=topic, job_id=str(job_id), attempt=attempt, error=repr(exc))
-                if attempt == self.attempts:
+                if is_transient(exc):
+                    waits += 1
+                    log.warning("handler_waiting_for_infrastructure", topic=topic, error=repr(exc), retry=waits)
+                    await asyncio.sleep(min(self.base_delay * 2 ** min(waits, 10), self.max_delay))
+                    continue
+                attempt += 1
+                log.warning("handler_failed", topic=topic, attempt=attempt, error=repr(exc))
+                if attempt >= self.attempts:
                     self.metrics.messages_processed.labels(topic, "dead_lettered").inc()
-                    await _dead_letter(self.broker, self.metrics, topic, message, exc, self.attempts)
+                    await _dead_letter(self.broker, self.metrics, topic, message, exc, attempt)
                     if on_give_up is not None:
                         await on_give_up(exc)
                     return
-                await asyncio.sleep(self.base_delay * 2 ** (attempt - 1))
+                await asyncio.sleep(min(self.base_delay * 2 ** (attempt - 1), self.max_delay))
 
     async def park(self, topic: str, body: Any, exc: BaseException) -> None:
         """A message that can never be processed (it does not parse): straight to the dead-letter topic."""

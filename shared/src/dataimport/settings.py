@@ -32,6 +32,11 @@ class CommonSettings(BaseSettings):
     databricks_catalog: str | None = None
     databricks_staging_volume: str | None = None
     chunk_size: int = Field(10_000, description="Records per chunk (validation, ingestion, report parts)")
+    chunk_window: int = Field(
+        12,
+        description="Chunk requests of one job in flight at once; each finished chunk requests the next, so the "
+        "chunks of a job submitted later interleave instead of queueing behind a large job",
+    )
     log_level: str = Field("INFO", description="Log level")
     log_format: Literal["json", "console"] = Field("json", description="Log format")
     http_host: str = Field("127.0.0.1", description="Address of the service's HTTP server")

@@ -166,6 +166,6 @@ def test_an_active_label_is_required(labels: list[dict[str, str]]) -> None:
 def test_demo_org() -> None:
     org = demo_org_config()
     assert org.base_country == "IN" and org.timezone == "Asia/Kolkata"
-    assert "00123" in org.store_codes and "007" in org.till_codes
+    assert "00123" in org.store_codes and "0042" in org.till_codes and "007" in org.store_codes
     assert org.slabs == ["Silver", "Gold", "Platinum"]
     assert org.custom_field_types == {"fav_category": "string", "newsletter": "boolean", "visits": "integer"}

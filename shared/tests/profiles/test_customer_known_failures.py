@@ -44,11 +44,11 @@ def test_1_custom_integer_with_null_stays_integer() -> None:
 
 
 def test_2_store_and_till_codes_keep_leading_zeros() -> None:
-    cols = creates(3, registered_store=["00123", "00123", None], registered_till=["007", None, "0081"])
+    cols = creates(3, registered_store=["00123", "00123", None], registered_till=["0042", None, "0042"])
     d = run_columns(cols, 3)
     assert [x.errors for x in d] == [[], [], []]
-    assert (d[0].payload["registered_store"], d[0].payload["registered_till"]) == ("00123", "007")
-    assert d[2].payload["registered_till"] == "0081"
+    assert (d[0].payload["registered_store"], d[0].payload["registered_till"]) == ("00123", "0042")
+    assert d[2].payload["registered_till"] == "0042"
     cols = creates(2, registered_store=["123", "0123"])
     assert [x.errors for x in run_columns(cols, 2)] == [["registered_store is invalid"]] * 2
 

@@ -253,10 +253,10 @@ VALID_CASES: list[tuple[str, dict[str, Any], dict[str, Any], str, int | None, di
     ),
     (
         "insert-till-only",
-        new(registered_store=None, registered_till="007"),
+        new(registered_store=None, registered_till="0042"),
         {},
         "create", None,
-        {"registered_till": "007"},
+        {"registered_till": "0042"},
         {"mobile": "919123456789"},
     ),
     (

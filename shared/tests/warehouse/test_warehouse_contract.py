@@ -2,12 +2,17 @@
 
 An adapter joins the suite by adding its name to ``ADAPTERS`` and a branch to ``_make`` and ``write_source``
 (the port has no method for writing source tables: tests seed them through the adapter's own means).
+
+``databricks`` runs here against a DuckDB-backed stand-in for a SQL warehouse (``databricks_duckdb.py``: every
+statement the adapter emits is parsed as Databricks SQL, then executed on DuckDB). The same tests run against a
+real workspace from ``test_databricks_live.py`` when one is configured.
 """
 
 from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import os
 import sys
 import textwrap
 from decimal import Decimal
@@ -17,8 +22,26 @@ import pytest
 
 from dataimport.warehouse.port import ROW_ID, ChunkSpec, Snapshot, TableNotFound, Warehouse, WarehouseError
 
-ADAPTERS = ["delta"]
+ADAPTERS = ["delta", "databricks"]
 ORG = 1001
+
+sys.path.insert(0, os.path.dirname(__file__))
+_WORKSPACES: dict[str, object] = {}
+"""DuckDB stand-ins for a Databricks workspace, one per test (keyed by tmp_path): every adapter made for the same
+tmp_path talks to the same "workspace", like two processes talking to one SQL warehouse."""
+
+DBX_CATALOG = "lakehouse"
+DBX_VOLUME = "/Volumes/lakehouse/ops/staging"
+DBX_HOST = "adb-1234567890123456.7.azuredatabricks.net"
+
+
+def workspace_for(tmp_path):
+    from databricks_duckdb import DuckDBWorkspace
+
+    key = str(tmp_path)
+    if key not in _WORKSPACES:
+        _WORKSPACES[key] = DuckDBWorkspace(tmp_path / "databricks", catalog=DBX_CATALOG)
+    return _WORKSPACES[key]
 
 
 def _make(kind: str, tmp_path) -> Warehouse:
@@ -26,7 +49,27 @@ def _make(kind: str, tmp_path) -> Warehouse:
         from dataimport.warehouse.delta import DeltaWarehouse
 
         return DeltaWarehouse(str(tmp_path / "warehouse"))
+    if kind == "databricks":
+        from dataimport.warehouse.databricks import DatabricksWarehouse, RetryPolicy
+
+        wh = DatabricksWarehouse(
+            workspace_for(tmp_path).connect,
+            catalog=DBX_CATALOG,
+            staging_volume=DBX_VOLUME,
+            server_hostname=DBX_HOST,
+            retry=RetryPolicy(attempts=4, base_delay=0.001, max_delay=0.01),
+        )
+        wh._contract_clone = lambda: _make("databricks", tmp_path)  # type: ignore[attr-defined]
+        return wh
     raise AssertionError(kind)
+
+
+def _another(wh: Warehouse) -> Warehouse:
+    """A second adapter on the same storage (what another process would use)."""
+    clone = getattr(wh, "_contract_clone", None)
+    if clone is not None:
+        return clone()
+    return _make(wh.kind, _root_of(wh))
 
 
 @pytest.fixture(params=ADAPTERS)
@@ -34,11 +77,14 @@ async def warehouse(request, tmp_path):
     wh = _make(request.param, tmp_path)
     yield wh
     await wh.close()
+    workspace = _WORKSPACES.pop(str(tmp_path), None)
+    if workspace is not None:
+        workspace.close()
 
 
 async def write_source(wh: Warehouse, org_id: int, table: str, data: pa.Table, mode: str = "overwrite") -> None:
     """Seed a source table; each call is one commit (one or more data files)."""
-    if wh.kind == "delta":
+    if wh.kind in ("delta", "databricks"):
         await wh.write_table(org_id, table, data, mode=mode)  # type: ignore[attr-defined]
         return
     raise AssertionError(wh.kind)
@@ -163,10 +209,11 @@ async def test_plan_covers_every_row_once(warehouse, chunk_size):
     assert sorted(data.column("n").to_pylist()) == list(range(total))  # every record exactly once
     # deterministic: same plan again, and from a fresh adapter (another process would see the same)
     assert await warehouse.plan_chunks(ORG, "multi", snap, chunk_size) == chunks
-    other = _make(warehouse.kind, _root_of(warehouse))
+    other = _another(warehouse)
     assert await other.plan_chunks(ORG, "multi", snap, chunk_size) == chunks
     _, again = await _read_all(other, "multi", snap, chunk_size)
     assert again.equals(data)
+    await other.close()
 
 
 def _root_of(wh):

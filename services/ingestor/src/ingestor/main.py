@@ -41,7 +41,13 @@ def create_app(settings: IngestorSettings | None = None) -> FastAPI:
     configure_logging(settings)
     metrics = Metrics.create("ingestor")
     broker = make_broker(settings, client_id=settings.service_instance)
-    ingestor = Ingestor(pool=None, broker=broker, metrics=metrics, worker=settings.service_instance)  # type: ignore[arg-type]
+    ingestor = Ingestor(
+        pool=None,  # type: ignore[arg-type]  (opened at startup)
+        broker=broker,
+        metrics=metrics,
+        worker=settings.service_instance,
+        window=settings.chunk_window,
+    )
     register_handlers(broker, ingestor, MessageGuard(broker, metrics))
 
     async def open_pool() -> None:

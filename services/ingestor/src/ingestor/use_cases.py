@@ -35,23 +35,14 @@ class Ingestor:
     broker: KafkaBroker
     metrics: Metrics
     worker: str
+    window: int = 12
 
     async def plan(self, event: JobApproved) -> None:
         if event.chunks_total == 0:
             await self._complete(event.job_id, event.org_id, event.spec, 0)
             return
         await publish_events(
-            self.broker,
-            (
-                IngestChunkRequested(
-                    job_id=event.job_id,
-                    org_id=event.org_id,
-                    spec=event.spec,
-                    chunk_no=n,
-                    chunks_total=event.chunks_total,
-                )
-                for n in range(event.chunks_total)
-            ),
+            self.broker, (_request(event, n) for n in range(min(self.window, event.chunks_total)))
         )
 
     async def ingest_chunk(self, event: IngestChunkRequested) -> None:
@@ -70,6 +61,9 @@ class Ingestor:
                 **counts,
             ),
         )
+        following = event.chunk_no + self.window  # keep `window` chunks of this job in flight
+        if following < event.chunks_total:
+            await publish_event(self.broker, _request(event, following))
         await self._complete(event.job_id, event.org_id, event.spec, event.chunks_total)
 
     async def _ingest(self, event: IngestChunkRequested) -> dict[str, int]:
@@ -113,3 +107,13 @@ class Ingestor:
     async def fail(self, event, reason: str) -> None:
         log.error("ingest_failed", job_id=str(event.job_id), reason=reason)
         await publish_event(self.broker, IngestFailed(job_id=event.job_id, org_id=event.org_id, reason=reason))
+
+
+def _request(event: JobApproved | IngestChunkRequested, chunk_no: int) -> IngestChunkRequested:
+    return IngestChunkRequested(
+        job_id=event.job_id,
+        org_id=event.org_id,
+        spec=event.spec,
+        chunk_no=chunk_no,
+        chunks_total=event.chunks_total,
+    )

@@ -43,7 +43,14 @@ def create_app(settings: ValidatorSettings | None = None) -> FastAPI:
     metrics = Metrics.create("validator")
     broker = make_broker(settings, client_id=settings.service_instance)
     warehouse = make_warehouse(settings)
-    validator = Validator(pool=None, warehouse=warehouse, broker=broker, metrics=metrics, worker=settings.service_instance)  # type: ignore[arg-type]
+    validator = Validator(
+        pool=None,  # type: ignore[arg-type]  (opened at startup)
+        warehouse=warehouse,
+        broker=broker,
+        metrics=metrics,
+        worker=settings.service_instance,
+        window=settings.chunk_window,
+    )
     register_handlers(broker, validator, MessageGuard(broker, metrics))
 
     async def open_pool() -> None:

@@ -39,32 +39,40 @@ async def save_chunk_results(
         )
 
 
-async def mark_duplicates(conn: asyncpg.Connection, job_id: UUID, messages: dict[str, str]) -> None:
+async def mark_duplicates(conn: asyncpg.Connection, job_id: UUID, messages: dict[str, str]) -> int:
     """Every record sharing a (key, value) with another record of the same job gets the key's message.
-    Decided over the whole table, whatever the chunk size or the number of validator replicas."""
-    names = list(messages)
+    Decided over the whole table, whatever the chunk size or the number of validator replicas.
+
+    Two plain statements whose plans do not depend on statistics (fresh bulk copies leave them stale): one
+    ordered pass over the job's keys with a window count, then primary-key updates of the marked records."""
+    rows = await conn.fetch(
+        """
+        SELECT row_id, key_name
+          FROM (SELECT row_id, key_name, count(*) OVER (PARTITION BY key_name, key_value) AS n
+                  FROM dataimport.validation_keys
+                 WHERE job_id = $1) k
+         WHERE n > 1
+        """,
+        job_id,
+    )
+    if not rows:
+        return 0
+    order = {name: i for i, name in enumerate(messages)}
+    marks: dict[int, list[str]] = {}
+    for r in sorted(rows, key=lambda r: (r["row_id"], order.get(r["key_name"], len(order)))):
+        marks.setdefault(r["row_id"], []).append(messages[r["key_name"]])
     await conn.execute(
         """
         UPDATE dataimport.validation_records r
-           SET errors = r.errors || d.msgs, action = NULL, target_id = NULL, payload = NULL
-          FROM (
-                SELECT k.row_id, array_agg(m.message ORDER BY m.ord) AS msgs
-                  FROM dataimport.validation_keys k
-                  JOIN (SELECT key_name, key_value
-                          FROM dataimport.validation_keys
-                         WHERE job_id = $1
-                      GROUP BY key_name, key_value
-                        HAVING count(*) > 1) dup USING (key_name, key_value)
-                  JOIN unnest($2::text[], $3::text[]) WITH ORDINALITY AS m(key_name, message, ord) USING (key_name)
-                 WHERE k.job_id = $1
-              GROUP BY k.row_id
-               ) d
+           SET errors = r.errors || string_to_array(d.msgs, E'\\x1f'), action = NULL, target_id = NULL, payload = NULL
+          FROM unnest($2::bigint[], $3::text[]) AS d(row_id, msgs)
          WHERE r.job_id = $1 AND r.row_id = d.row_id
         """,
         job_id,
-        names,
-        [messages[n] for n in names],
+        list(marks),
+        ["\x1f".join(m) for m in marks.values()],
     )
+    return len(marks)
 
 
 async def validation_totals(conn: asyncpg.Connection, job_id: UUID) -> dict[str, int]:

@@ -37,6 +37,7 @@ class Validator:
     broker: KafkaBroker
     metrics: Metrics
     worker: str
+    window: int = 12
 
     async def plan(self, event: JobSubmitted) -> None:
         spec = event.spec
@@ -54,21 +55,7 @@ class Validator:
         if not chunks:
             await self._complete(event.job_id, event.org_id, spec, 0)
             return
-        await publish_events(
-            self.broker,
-            (
-                ValidationChunkRequested(
-                    job_id=event.job_id,
-                    org_id=event.org_id,
-                    spec=spec,
-                    chunk=ChunkRef(
-                        chunk_no=c.chunk_no, first_row_id=c.first_row_id, row_count=c.row_count, locator=c.locator
-                    ),
-                    chunks_total=len(chunks),
-                )
-                for c in chunks
-            ),
-        )
+        await publish_events(self.broker, (_request(event, c, len(chunks)) for c in chunks[: self.window]))
 
     async def validate_chunk(self, event: ValidationChunkRequested) -> None:
         job_id, spec, chunk_no = event.job_id, event.spec, event.chunk.chunk_no
@@ -83,7 +70,19 @@ class Validator:
                 job_id=job_id, org_id=event.org_id, chunk_no=chunk_no, chunks_total=event.chunks_total, **counts
             ),
         )
+        await self._request_next(event)
         await self._complete(job_id, event.org_id, spec, event.chunks_total)
+
+    async def _request_next(self, event: ValidationChunkRequested) -> None:
+        """Keep ``window`` chunks of this job in flight: the chunk ``window`` places further is requested now."""
+        following = event.chunk.chunk_no + self.window
+        if following >= event.chunks_total:
+            return
+        spec = event.spec
+        chunks = await self.warehouse.plan_chunks(
+            event.org_id, spec.source_table, Snapshot(spec.snapshot_version, spec.records_total), spec.chunk_size
+        )
+        await publish_event(self.broker, _request(event, chunks[following], event.chunks_total))
 
     async def _validate(self, event: ValidationChunkRequested) -> dict[str, int]:
         spec = event.spec
@@ -135,3 +134,13 @@ class Validator:
     async def fail(self, event, reason: str) -> None:
         log.error("validation_failed", job_id=str(event.job_id), reason=reason)
         await publish_event(self.broker, ValidationFailed(job_id=event.job_id, org_id=event.org_id, reason=reason))
+
+
+def _request(event: JobSubmitted | ValidationChunkRequested, c: ChunkSpec, total: int) -> ValidationChunkRequested:
+    return ValidationChunkRequested(
+        job_id=event.job_id,
+        org_id=event.org_id,
+        spec=event.spec,
+        chunk=ChunkRef(chunk_no=c.chunk_no, first_row_id=c.first_row_id, row_count=c.row_count, locator=c.locator),
+        chunks_total=total,
+    )

@@ -24,7 +24,7 @@ def main(argv: list[str]) -> int:
 
     out, runs = Path(argv[0]), [json.loads(Path(p).read_text()) for p in argv[1:]]
     labels = [r.get("label") or f"{r['rows']:,} rows" for r in runs]
-    fig, ax = plt.subplots(figsize=(9, 1.2 + 0.9 * len(runs)))
+    fig, ax = plt.subplots(figsize=(9, 2.0 + 0.9 * len(runs)))
     y = list(range(len(runs)))
     left = [0.0] * len(runs)
     for key, name in PHASES:
@@ -40,7 +40,8 @@ def main(argv: list[str]) -> int:
     ax.invert_yaxis()
     ax.set_xlabel("seconds")
     ax.set_title("make bench: upsert, 1,000,000 existing customers (2 cores, shared machine)")
-    ax.legend(fontsize=7, loc="lower right")
+    ax.legend(fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.22), ncol=3)
+    ax.set_xlim(0, max(r["seconds"] for r in runs) * 1.45)
     fig.tight_layout()
     fig.savefig(out, dpi=110)
     return 0

@@ -246,6 +246,7 @@ class DatabricksWarehouse:
         self._current_catalog: str | None = None
         self._plans: dict[tuple[int, str, int, int], list[ChunkSpec]] = {}
         self._report_columns: dict[tuple[int, str], list[ColumnInfo]] = {}
+        self._columns_at: dict[tuple[int, str, int], list[ColumnInfo]] = {}
 
     @classmethod
     def from_settings(cls, settings: CommonSettings) -> DatabricksWarehouse:
@@ -275,7 +276,7 @@ class DatabricksWarehouse:
         """Run ``work(cursor)`` on a pooled connection, retrying transient failures with backoff."""
         attempt = 0
         while True:
-            conn = self._pool.acquire() if attempt == 0 else self._acquire_retrying(what)
+            conn = self._acquire_retrying(what)
             broken = False
             try:
                 cur = conn.cursor()
@@ -483,6 +484,7 @@ class DatabricksWarehouse:
         sql = q.read_pieces(self.catalog, org_id, table, version, pieces)
 
         def run() -> pa.Table:
+            cols = self._version_columns(org_id, table, version)
             data = self._query(sql, f"read chunk {chunk.chunk_no} of {name}@v{version}", name)
             if data.num_rows != chunk.row_count:
                 raise WarehouseError(
@@ -492,11 +494,23 @@ class DatabricksWarehouse:
             file_no = pa.array([order[p] for p in data.column(q.FILE_COL).to_pylist()], pa.int32())
             keyed = pa.table({"f": file_no, "r": data.column(q.ROW_COL).cast(pa.int64())})
             idx = pc.sort_indices(keyed, sort_keys=[("f", "ascending"), ("r", "ascending")])
-            data = data.drop_columns([q.FILE_COL, q.ROW_COL]).take(idx)
+            data = _conform_to_columns(data.drop_columns([q.FILE_COL, q.ROW_COL]).take(idx), cols)
             row_ids = pa.array(range(chunk.first_row_id, chunk.first_row_id + data.num_rows), pa.int64())
             return data.add_column(0, pa.field(ROW_ID, pa.int64(), nullable=False), row_ids)
 
         return await self._thread(run)
+
+    def _version_columns(self, org_id: int, table: str, version: int) -> list[ColumnInfo]:
+        """Column types used to normalise chunk reads (``DESCRIBE`` answers for the current version; a column
+        whose type changed since the pinned version is simply left as read)."""
+        key = (org_id, table, version)
+        cols = self._columns_at.get(key)
+        if cols is None:
+            cols = self._describe(org_id, table)
+            if len(self._columns_at) > 256:
+                self._columns_at.clear()
+            self._columns_at[key] = cols
+        return cols
 
     # -------------------------------------------------------------------------------------- port: reports
     async def create_report_table(self, org_id: int, table: str, schema: pa.Schema) -> None:
@@ -504,7 +518,17 @@ class DatabricksWarehouse:
         sql = q.create_table(self.catalog, org_id, table, schema)
 
         def run() -> None:
-            self._execute(sql, f"create report table {name}", name)
+            try:
+                self._execute(sql, f"create report table {name}", name)
+            except TableNotFound as exc:
+                if "SCHEMA_NOT_FOUND" not in str(exc).upper():
+                    raise
+                # only when the org's schema is really missing (no source table yet): needs CREATE SCHEMA
+                self._execute(q.create_schema(self.catalog, org_id), f"create schema {org_schema(org_id)}")
+                self._execute(sql, f"create report table {name}", name)
+            if self.catalog is None and self._current_catalog is None:
+                rows = self._query(q.current_catalog(), "read the current catalog")
+                self._current_catalog = str(rows.column(0)[0].as_py())
             cols = self._describe(org_id, table)
             if [c.name for c in cols] != list(schema.names):
                 raise WarehouseError(f"table {name} exists with other columns")
@@ -546,6 +570,24 @@ class DatabricksWarehouse:
 
         return await self._thread(run)
 
+    async def read_report_rows(
+        self, org_id: int, table: str, after_row_id: int, limit: int, status: str | None = None
+    ) -> pa.Table:
+        name = self._name(org_id, table)
+        sql = q.report_page(self.catalog, org_id, table, after_row_id, limit, status)
+
+        def run() -> pa.Table:
+            cols = self._report_columns.get((org_id, table))
+            if cols is None:
+                cols = self._describe(org_id, table)
+                self._report_columns[(org_id, table)] = cols
+            names = {c.name for c in cols}
+            if ROW_ID not in names or (status is not None and "_status" not in names):
+                raise WarehouseError(f"table {name} is not a report table")
+            return _conform_to_columns(self._query(sql, f"read a page of {name}", name), cols)
+
+        return await self._thread(run)
+
     def report_link(self, org_id: int, table: str) -> str | None:
         if not self.server_hostname:
             return None
@@ -556,6 +598,7 @@ class DatabricksWarehouse:
     async def close(self) -> None:
         self._pool.close()
         self._plans.clear()
+        self._columns_at.clear()
         shutil.rmtree(self._staging_dir, ignore_errors=True)
 
     # -------------------------------------------------------------------------------------- loader helper
@@ -669,30 +712,37 @@ def _column(rows: pa.Table, *names: str, default: list[Any] | None = None) -> li
 
 
 def _conform_to_columns(data: pa.Table, cols: list[ColumnInfo], strict: bool = False) -> pa.Table:
-    """``data`` with the columns of ``cols`` (in order) in the Arrow types the adapter promises for their
-    Databricks types. ``strict``: missing columns become nulls and casts must succeed (report parts);
-    otherwise a column whose type has no fixed mapping is kept as the connector gave it."""
+    """``data`` with the Arrow types the adapter promises for the Databricks types in ``cols`` (whatever
+    spelling of them the connector returned, e.g. a timestamp zone name or a decimal precision).
+
+    ``strict`` (report parts): exactly the columns of ``cols``, in order, missing ones as nulls, casts must
+    succeed. Otherwise ``data``'s own columns are kept (in their order) and only those with a known type are cast
+    where the cast succeeds -- a column whose type has no fixed mapping stays as the connector gave it."""
+    if not strict:
+        types = {c.name: q.sql_type_to_arrow(c.type) for c in cols}
+        arrays, fields = [], []
+        for field, arr in zip(data.schema, data.columns):
+            target = types.get(field.name)
+            if target is not None and not arr.type.equals(target):
+                try:
+                    arr = arr.cast(target)
+                except (pa.ArrowInvalid, pa.ArrowNotImplementedError, pa.ArrowTypeError):
+                    pass
+            arrays.append(arr)
+            fields.append(pa.field(field.name, arr.type))
+        return pa.Table.from_arrays(arrays, schema=pa.schema(fields))
     arrays, fields = [], []
     present = set(data.column_names)
     for col in cols:
         target = q.sql_type_to_arrow(col.type)
         if col.name not in present:
-            if not strict:
-                continue
             if target is None:
                 raise ValueError(f"column {col.name} of type {col.type} is missing")
             arrays.append(pa.nulls(data.num_rows, target))
-            fields.append(pa.field(col.name, target))
-            continue
-        arr = data.column(col.name)
-        if target is not None and not arr.type.equals(target):
-            try:
-                arr = arr.cast(target)
-            except (pa.ArrowInvalid, pa.ArrowNotImplementedError, pa.ArrowTypeError):
-                if strict:
-                    raise
-        arrays.append(arr)
-        fields.append(pa.field(col.name, arr.type))
+        else:
+            arr = data.column(col.name)
+            arrays.append(arr.cast(target) if target is not None and not arr.type.equals(target) else arr)
+        fields.append(pa.field(col.name, arrays[-1].type))
     return pa.Table.from_arrays(arrays, schema=pa.schema(fields))
 
 

@@ -207,6 +207,19 @@ def select_all(catalog: str | None, org_id: int, table: str, version: int | None
     return f"SELECT * FROM {table_ref(catalog, org_id, table)}{_version_clause(version)}"
 
 
+def report_page(
+    catalog: str | None, org_id: int, table: str, after_row_id: int, limit: int, status: str | None = None
+) -> str:
+    """A page of a report table in ``_row_id`` order (keyset pagination)."""
+    where = f"{quote_ident('_row_id')} > {int(after_row_id)}"
+    if status is not None:
+        where += f" AND {quote_ident('_status')} = {string_literal(str(status))}"
+    return (
+        f"SELECT * FROM {table_ref(catalog, org_id, table)} WHERE {where} "
+        f"ORDER BY {quote_ident('_row_id')} LIMIT {max(0, int(limit))}"
+    )
+
+
 def file_stats(catalog: str | None, org_id: int, table: str, version: int) -> str:
     """Per data file of a pinned version: its path, commit time, live record count and row-index range."""
     return (
