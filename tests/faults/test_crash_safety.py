@@ -312,3 +312,29 @@ async def _wait_consumed(settings, timeout: float = 60) -> None:
     finally:
         await probe.stop()
         await admin.close()
+
+
+def test_a_small_job_is_not_queued_behind_a_large_one(api, warehouse_root, source):
+    """Chunk requests are windowed per job: a small job submitted while a large one validates interleaves its
+    chunks with the large job's and finishes validation first."""
+    import pyarrow as pa
+
+    large_org = _prepare_org(api, warehouse_root, pa.concat_tables([source, source]))  # 60 chunks
+    small_org = _prepare_org(api, warehouse_root, source.slice(0, 50))
+    bodies = {}
+    for org in (large_org, small_org):
+        body = demo_job_body("interleave")
+        body["source"] = {"table": TABLE}
+        bodies[org] = api.create_job(org, body)["id"]
+    api.validate(large_org, bodies[large_org])
+    deadline = time.monotonic() + 120
+    while api.job(large_org, bodies[large_org])["validation"]["records_validated"] == 0:
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+    api.validate(small_org, bodies[small_org])
+    small = _poll(api, small_org, bodies[small_org], ("AWAITING_APPROVAL",), None)
+    large = api.job(large_org, bodies[large_org])
+    assert large["status"] == "VALIDATING", "the large job finished first: nothing to compare"
+    assert large["validation"]["records_validated"] < 2 * ROWS
+    assert small["validation"]["records_validated"] == 50
+    _poll(api, large_org, bodies[large_org], ("AWAITING_APPROVAL",), None)

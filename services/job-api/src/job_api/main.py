@@ -24,6 +24,7 @@ from dataimport.kafka import MessageGuard, make_broker, subscribe
 from dataimport.observability import Metrics, configure_logging
 from dataimport.service import serve, service_app
 from dataimport.warehouse.factory import make_warehouse
+from dataimport.warehouse.instrumented import InstrumentedWarehouse
 from job_api import problems, progress, ui
 from job_api.deps import AppDeps
 from job_api.outbox import run_relay
@@ -81,7 +82,8 @@ def create_app(settings: JobApiSettings | None = None) -> FastAPI:
     configure_logging(settings)
     metrics = Metrics.create("job-api")
     broker = make_broker(settings, client_id=settings.service_instance)
-    deps = AppDeps(settings=settings, metrics=metrics, broker=broker, warehouse=make_warehouse(settings))
+    warehouse = InstrumentedWarehouse(make_warehouse(settings), metrics)
+    deps = AppDeps(settings=settings, metrics=metrics, broker=broker, warehouse=warehouse)
     register_handlers(broker, deps, MessageGuard(broker, metrics))
 
     async def open_pool() -> None:

@@ -11,6 +11,7 @@ from dataimport.kafka import MessageGuard, make_broker, subscribe
 from dataimport.observability import Metrics, configure_logging
 from dataimport.service import serve, service_app
 from dataimport.warehouse.factory import make_warehouse
+from dataimport.warehouse.instrumented import InstrumentedWarehouse
 from reporter.settings import ReporterSettings
 from reporter.use_cases import Reporter
 
@@ -42,7 +43,7 @@ def create_app(settings: ReporterSettings | None = None) -> FastAPI:
     configure_logging(settings)
     metrics = Metrics.create("reporter")
     broker = make_broker(settings, client_id=settings.service_instance)
-    warehouse = make_warehouse(settings)
+    warehouse = InstrumentedWarehouse(make_warehouse(settings), metrics)
     reporter = Reporter(pool=None, warehouse=warehouse, broker=broker, metrics=metrics)  # type: ignore[arg-type]
     register_handlers(broker, reporter, MessageGuard(broker, metrics))
 

@@ -11,6 +11,7 @@ from dataimport.kafka import MessageGuard, make_broker, subscribe
 from dataimport.observability import Metrics, configure_logging
 from dataimport.service import serve, service_app
 from dataimport.warehouse.factory import make_warehouse
+from dataimport.warehouse.instrumented import InstrumentedWarehouse
 from validator.settings import ValidatorSettings
 from validator.use_cases import Validator
 
@@ -42,7 +43,7 @@ def create_app(settings: ValidatorSettings | None = None) -> FastAPI:
     configure_logging(settings)
     metrics = Metrics.create("validator")
     broker = make_broker(settings, client_id=settings.service_instance)
-    warehouse = make_warehouse(settings)
+    warehouse = InstrumentedWarehouse(make_warehouse(settings), metrics)
     validator = Validator(
         pool=None,  # type: ignore[arg-type]  (opened at startup)
         warehouse=warehouse,
