@@ -4,6 +4,7 @@
 
 import asyncio
 import logging
+import ssl
 import traceback
 from collections.abc import Awaitable, Callable, Iterable
 from typing import Any
@@ -13,6 +14,7 @@ import asyncpg
 from aiokafka.errors import KafkaConnectionError, KafkaError, KafkaTimeoutError, TopicAlreadyExistsError
 from faststream import AckPolicy
 from faststream.kafka import KafkaBroker
+from faststream.security import BaseSecurity, SASLPlaintext, SASLScram256, SASLScram512
 from faststream.kafka.annotations import KafkaMessage
 from structlog.contextvars import bind_contextvars, unbind_contextvars
 
@@ -23,9 +25,27 @@ from dataimport.warehouse.port import TransientWarehouseError
 log = get_logger(__name__)
 
 
+def kafka_security(settings: Any) -> BaseSecurity | None:
+    """SASL (PLAIN / SCRAM) over plaintext or TLS, from the KAFKA_SECURITY_PROTOCOL / KAFKA_SASL_* settings."""
+    protocol = settings.kafka_security_protocol
+    if protocol == "PLAINTEXT":
+        return None
+    kind = {"PLAIN": SASLPlaintext, "SCRAM-SHA-256": SASLScram256, "SCRAM-SHA-512": SASLScram512}[
+        settings.kafka_sasl_mechanism
+    ]
+    use_ssl = protocol == "SASL_SSL"
+    return kind(
+        username=settings.kafka_sasl_username or "",
+        password=settings.kafka_sasl_password or "",
+        ssl_context=ssl.create_default_context() if use_ssl else None,
+        use_ssl=use_ssl,
+    )
+
+
 def make_broker(settings: Any, *, client_id: str) -> KafkaBroker:
     return KafkaBroker(
         settings.kafka_bootstrap_servers,
+        security=kafka_security(settings),
         client_id=client_id,
         acks="all",
         enable_idempotence=True,

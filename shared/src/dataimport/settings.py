@@ -16,6 +16,14 @@ class CommonSettings(BaseSettings):
 
     service_name: str = "dataimport"
     kafka_bootstrap_servers: str = Field("127.0.0.1:9092", description="Kafka bootstrap servers, comma separated")
+    kafka_security_protocol: Literal["PLAINTEXT", "SASL_PLAINTEXT", "SASL_SSL"] = Field(
+        "PLAINTEXT", description="Kafka security protocol"
+    )
+    kafka_sasl_mechanism: Literal["PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512"] = Field(
+        "SCRAM-SHA-512", description="SASL mechanism when the protocol is SASL_*"
+    )
+    kafka_sasl_username: str | None = None
+    kafka_sasl_password: str | None = None
     topic_partitions: int = Field(6, description="Partitions of each topic created by `dataimport topics create`")
     topic_replication_factor: int = Field(1, description="Replication factor of created topics")
     database_url: str = Field(
