@@ -329,6 +329,28 @@ def parse_org_config(data: Any) -> tuple[OrgConfig | None, list[str]]:
         return None, config_problems(exc)
 
 
+# The example of SPEC section 3 (the PUT /v1/orgs/1001/config body); its keys are the contract.
+SPEC_EXAMPLE: dict = {
+    "base_country": "IN",
+    "supported_countries": ["IN", "AE"],
+    "timezone": "Asia/Kolkata",
+    "allow_registration_from_any_identifier": False,
+    "identifier_flexibility": False,
+    "email_unique": True,
+    "min_registration_date": "2000-01-01",
+    "stores": [{"code": "STORE001", "tills": ["TILL001", "TILL002"]}],
+    "slabs": ["Silver", "Gold", "Platinum"],
+    "status_labels": [
+        {"label": "Active", "status": "ACTIVE"},
+        {"label": "Suspicious", "status": "SUSPENDED"},
+        {"label": "Deleted", "status": "DELETED"},
+        {"label": "Pending Deletion", "status": "PENDING_DELETION"},
+    ],
+    "custom_fields": [{"name": "fav_category", "type": "string"}, {"name": "newsletter", "type": "boolean"}],
+    "extended_fields": {"enabled": ["gender", "dob", "city"], "enum_values": {"gender": ["Male", "Female", "Other"]}},
+}
+
+
 def demo_org_config() -> OrgConfig:
     """A realistic configuration for demo org 1001, matching the demo table of :mod:`dataimport.demo_data`."""
     from dataimport.demo_data import DEMO_STORES

@@ -5,11 +5,10 @@ from __future__ import annotations
 from fastapi import FastAPI
 from faststream.kafka import KafkaBroker
 
-from dataimport.db.pool import create_pool
 from dataimport.events import IngestChunkRequested, JobApproved
 from dataimport.kafka import MessageGuard, make_broker, subscribe
 from dataimport.observability import Metrics, configure_logging
-from dataimport.service import serve, service_app
+from dataimport.service import database_service_app, serve
 from ingestor.settings import IngestorSettings
 from ingestor.use_cases import Ingestor
 
@@ -49,24 +48,12 @@ def create_app(settings: IngestorSettings | None = None) -> FastAPI:
         window=settings.chunk_window,
     )
     register_handlers(broker, ingestor, MessageGuard(broker, metrics))
-
-    async def open_pool() -> None:
-        ingestor.pool = await create_pool(settings.database_url)
-
-    async def close_pool() -> None:
-        await ingestor.pool.close()
-
-    async def db_ready() -> bool:
-        return await ingestor.pool.fetchval("SELECT 1") == 1
-
-    return service_app(
+    return database_service_app(
         settings,
+        pool_users=[ingestor],
         title="Data Import ingestor",
         metrics=metrics,
         broker=broker,
-        readiness=[db_ready],
-        startup=[open_pool],
-        shutdown=[close_pool],
     )
 
 

@@ -11,7 +11,6 @@ from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 from faststream.kafka import KafkaBroker
 
-from dataimport.db.pool import create_pool
 from dataimport.events import (
     IngestChunkDone,
     IngestFailed,
@@ -22,7 +21,7 @@ from dataimport.events import (
 )
 from dataimport.kafka import MessageGuard, make_broker, subscribe
 from dataimport.observability import Metrics, configure_logging
-from dataimport.service import serve, service_app
+from dataimport.service import database_service_app, serve
 from dataimport.warehouse.factory import make_warehouse
 from dataimport.warehouse.instrumented import InstrumentedWarehouse
 from job_api import problems, progress, ui
@@ -86,30 +85,20 @@ def create_app(settings: JobApiSettings | None = None) -> FastAPI:
     deps = AppDeps(settings=settings, metrics=metrics, broker=broker, warehouse=warehouse)
     register_handlers(broker, deps, MessageGuard(broker, metrics))
 
-    async def open_pool() -> None:
-        deps.pool = await create_pool(settings.database_url, max_size=20)
-
-    async def close() -> None:
-        await deps.pool.close()
-        await deps.warehouse.close()
-
-    async def db_ready() -> bool:
-        return await deps.pool.fetchval("SELECT 1") == 1
-
     async def relay() -> None:
         await run_relay(deps.pool, broker, settings.outbox_poll_seconds)
 
     async def gauges() -> None:
         await _update_state_gauges(deps)
 
-    app = service_app(
+    app = database_service_app(
         settings,
+        pool_users=[deps],
+        pool_size=20,
+        closers=[warehouse.close],
         title="Data Import API",
         metrics=metrics,
         broker=broker,
-        readiness=[db_ready],
-        startup=[open_pool],
-        shutdown=[close],
         background=[relay, gauges],
         version="1.0.0",
         description="Bulk-load customers from a warehouse table into the customer database: validate, approve, ingest.",

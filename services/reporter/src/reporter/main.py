@@ -5,11 +5,10 @@ from __future__ import annotations
 from fastapi import FastAPI
 from faststream.kafka import KafkaBroker
 
-from dataimport.db.pool import create_pool
 from dataimport.events import IngestCompleted, ValidationCompleted
 from dataimport.kafka import MessageGuard, make_broker, subscribe
 from dataimport.observability import Metrics, configure_logging
-from dataimport.service import serve, service_app
+from dataimport.service import database_service_app, serve
 from dataimport.warehouse.factory import make_warehouse
 from dataimport.warehouse.instrumented import InstrumentedWarehouse
 from reporter.settings import ReporterSettings
@@ -46,25 +45,13 @@ def create_app(settings: ReporterSettings | None = None) -> FastAPI:
     warehouse = InstrumentedWarehouse(make_warehouse(settings), metrics)
     reporter = Reporter(pool=None, warehouse=warehouse, broker=broker, metrics=metrics)  # type: ignore[arg-type]
     register_handlers(broker, reporter, MessageGuard(broker, metrics))
-
-    async def open_pool() -> None:
-        reporter.pool = await create_pool(settings.database_url)
-
-    async def close() -> None:
-        await reporter.pool.close()
-        await warehouse.close()
-
-    async def db_ready() -> bool:
-        return await reporter.pool.fetchval("SELECT 1") == 1
-
-    return service_app(
+    return database_service_app(
         settings,
+        pool_users=[reporter],
+        closers=[warehouse.close],
         title="Data Import reporter",
         metrics=metrics,
         broker=broker,
-        readiness=[db_ready],
-        startup=[open_pool],
-        shutdown=[close],
     )
 
 

@@ -5,11 +5,10 @@ from __future__ import annotations
 from fastapi import FastAPI
 from faststream.kafka import KafkaBroker
 
-from dataimport.db.pool import create_pool
 from dataimport.events import JobSubmitted, ValidationChunkRequested
 from dataimport.kafka import MessageGuard, make_broker, subscribe
 from dataimport.observability import Metrics, configure_logging
-from dataimport.service import serve, service_app
+from dataimport.service import database_service_app, serve
 from dataimport.warehouse.factory import make_warehouse
 from dataimport.warehouse.instrumented import InstrumentedWarehouse
 from validator.settings import ValidatorSettings
@@ -53,25 +52,13 @@ def create_app(settings: ValidatorSettings | None = None) -> FastAPI:
         window=settings.chunk_window,
     )
     register_handlers(broker, validator, MessageGuard(broker, metrics))
-
-    async def open_pool() -> None:
-        validator.pool = await create_pool(settings.database_url)
-
-    async def close() -> None:
-        await validator.pool.close()
-        await warehouse.close()
-
-    async def db_ready() -> bool:
-        return await validator.pool.fetchval("SELECT 1") == 1
-
-    return service_app(
+    return database_service_app(
         settings,
+        pool_users=[validator],
+        closers=[warehouse.close],
         title="Data Import validator",
         metrics=metrics,
         broker=broker,
-        readiness=[db_ready],
-        startup=[open_pool],
-        shutdown=[close],
     )
 
 

@@ -6,6 +6,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Path, Query
 
+from dataimport.orgs import SPEC_EXAMPLE as CONFIG_EXAMPLE
 from dataimport.orgs import OrgConfig
 from dataimport.profiles.registry import get_plugin
 from dataimport.warehouse.names import InvalidName, check_table_name
@@ -21,27 +22,6 @@ router = APIRouter(prefix="/v1/orgs/{org_id}")
 
 READ = problem_responses(401, 404, 422)
 ADMIN = problem_responses(401, 403, 404, 413, 422)
-
-CONFIG_EXAMPLE = {
-    "base_country": "IN",
-    "supported_countries": ["IN", "AE"],
-    "timezone": "Asia/Kolkata",
-    "allow_registration_from_any_identifier": False,
-    "identifier_flexibility": False,
-    "email_unique": True,
-    "min_registration_date": "2000-01-01",
-    "stores": [{"code": "STORE001", "tills": ["TILL001", "TILL002"]}],
-    "slabs": ["Silver", "Gold", "Platinum"],
-    "status_labels": [
-        {"label": "Active", "status": "ACTIVE"},
-        {"label": "Suspicious", "status": "SUSPENDED"},
-        {"label": "Deleted", "status": "DELETED"},
-        {"label": "Pending Deletion", "status": "PENDING_DELETION"},
-    ],
-    "custom_fields": [{"name": "fav_category", "type": "string"}, {"name": "newsletter", "type": "boolean"}],
-    "extended_fields": {"enabled": ["gender", "dob", "city"], "enum_values": {"gender": ["Male", "Female", "Other"]}},
-}
-
 
 def _table(table: str) -> str:
     try:
