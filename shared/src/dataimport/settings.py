@@ -14,7 +14,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 class CommonSettings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="", extra="ignore", case_sensitive=False)
 
-    service_name: str = "dataimport"
+    service_name: str = Field("dataimport", description="Service name in logs and metrics (set by each service)")
     kafka_bootstrap_servers: str = Field("127.0.0.1:9092", description="Kafka bootstrap servers, comma separated")
     kafka_security_protocol: Literal["PLAINTEXT", "SASL_PLAINTEXT", "SASL_SSL"] = Field(
         "PLAINTEXT", description="Kafka security protocol"
@@ -22,8 +22,8 @@ class CommonSettings(BaseSettings):
     kafka_sasl_mechanism: Literal["PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512"] = Field(
         "SCRAM-SHA-512", description="SASL mechanism when the protocol is SASL_*"
     )
-    kafka_sasl_username: str | None = None
-    kafka_sasl_password: str | None = None
+    kafka_sasl_username: str | None = Field(None, description="SASL user name")
+    kafka_sasl_password: str | None = Field(None, description="SASL password")
     topic_partitions: int = Field(6, description="Partitions of each topic created by `dataimport topics create`")
     topic_replication_factor: int = Field(1, description="Replication factor of created topics")
     database_url: str = Field(
@@ -32,13 +32,15 @@ class CommonSettings(BaseSettings):
     )
     warehouse: Literal["delta", "databricks"] = Field("delta", description="Warehouse adapter")
     warehouse_uri: str = Field("./.data/warehouse", description="Root of the Delta warehouse (delta adapter)")
-    databricks_server_hostname: str | None = None
-    databricks_http_path: str | None = None
-    databricks_token: str | None = None
-    databricks_client_id: str | None = None
-    databricks_client_secret: str | None = None
-    databricks_catalog: str | None = None
-    databricks_staging_volume: str | None = None
+    databricks_server_hostname: str | None = Field(None, description="Databricks workspace host (WAREHOUSE=databricks)")
+    databricks_http_path: str | None = Field(None, description="HTTP path of the SQL warehouse")
+    databricks_token: str | None = Field(None, description="Personal access token (or use OAuth M2M below)")
+    databricks_client_id: str | None = Field(None, description="OAuth machine-to-machine: service principal id")
+    databricks_client_secret: str | None = Field(None, description="OAuth machine-to-machine: secret")
+    databricks_catalog: str | None = Field(None, description="Unity Catalog catalog holding import_<org_id> schemas")
+    databricks_staging_volume: str | None = Field(
+        None, description="Unity Catalog volume for staged report files, /Volumes/<catalog>/<schema>/<volume>"
+    )
     chunk_size: int = Field(10_000, description="Records per chunk (validation, ingestion, report parts)")
     chunk_window: int = Field(
         12,
