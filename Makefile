@@ -4,6 +4,15 @@ SHELL := /bin/bash
 PYTEST_ARGS ?=
 UV ?= uv
 
+# Ports of this stack (docs/local-stack.md). The clients run by make (demo, test, bench) get matching addresses,
+# so a second stack beside the first only needs PGPORT, KAFKA_PORT, KAFKA_CONTROLLER_PORT, SERVICE_PORT_OFFSET.
+PGPORT ?= 5432
+KAFKA_PORT ?= 9092
+SERVICE_PORT_OFFSET ?= 0
+export DATABASE_URL ?= postgresql://dataimport:dataimport@127.0.0.1:$(PGPORT)/dataimport
+export KAFKA_BOOTSTRAP_SERVERS ?= 127.0.0.1:$(KAFKA_PORT)
+export DATAIMPORT_API ?= http://127.0.0.1:$(shell echo $$((8080 + $(SERVICE_PORT_OFFSET))))
+
 .PHONY: help install kafka-install ui up infra-up down status logs test demo bench clean
 
 help:

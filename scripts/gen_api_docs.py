@@ -22,7 +22,8 @@ date). The machine-readable document is [`openapi.json`](openapi.json), served l
 - **Authentication**: every call carries `Authorization: Bearer <token>` (`uv run dataimport tokens create
   --user alice --org 1001 --role editor`). Roles per org: `editor` (drafts, validate), `approver` (approve,
   reject), `admin` (org configuration); reads need any role on the org. An org the token does not cover
-  answers 404 for everything, as if it did not exist.
+  answers 404 for everything, as if it did not exist. (The local token `make up` writes to `.data/dev-token`
+  has every role on every org, `*`: with it, any org id answers, empty until configured.)
 - **Errors** are `application/problem+json` ([RFC 9457](https://www.rfc-editor.org/rfc/rfc9457)):
   `{"type", "title", "status", "detail", "errors": [{"field", "message", "code"}]}`; `errors` lists every
   problem of an invalid request at once (for `validate`: every configuration problem, with the

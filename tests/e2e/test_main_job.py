@@ -184,6 +184,7 @@ def test_insert_job_end_to_end(api, settings, org_id, warehouse_root):
     assert c0["status_label"] == "Active"  # the org's default label
     assert c0["user_id"] == next(r["_user_id"] for r in ingest if r["_row_id"] == 0)
     assert api.customer(org_id, mobile="919876543211") is not None  # +91 98765 43211
+    assert api.customer(org_id, mobile="9876543210")["user_id"] == c0["user_id"]  # looked up as imports store it
     c25 = api.customer(org_id, mobile="919876543234")
     assert (c25["registered_store"], c25["registered_till"]) == ("00123", "0042")
     assert api.customer(org_id, mobile="919876543235") is not None  # NBSP trimmed

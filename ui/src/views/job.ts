@@ -350,7 +350,7 @@ export function jobView(ctx: RouteContext, root: HTMLElement) {
                   stat("Records processed", num(i.records_processed), "records-processed"),
                   stat("Records added", num(i.added), "records-added", "good"),
                   stat("Records updated", num(i.updated), "records-updated", "good"),
-                  stat("Failed records", num(i.failed), "records-failed", "bad"),
+                  stat("Failed records", num(i.failed), "records-failed", (i.failed ?? 0) > 0 ? "bad" : ""),
                 ),
                 partial ? [h("h3", null, "Import errors"), errorTable("ingest", j), downloadButton(j, "ingest", "Download failed records (CSV)")] : null,
                 facts([["Import report table", reportName(org, i.report_table, i.report_link), "fact-wide"]]),

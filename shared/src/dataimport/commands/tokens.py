@@ -68,9 +68,11 @@ async def run_list(args: argparse.Namespace) -> int:
         )
     finally:
         await pool.close()
+    print("id\tuser\tgrants\tcreated\tstate")
     for r in rows:
         state = f"revoked {r['revoked_at']:%Y-%m-%d}" if r["revoked_at"] else "active"
-        print(f"{r['id']}\t{r['user_name']}\t{r['grants']}\t{state}")
+        grants = "; ".join(f"org {org}: {', '.join(roles)}" for org, roles in sorted(r["grants"].items()))
+        print(f"{r['id']}\t{r['user_name']}\t{grants}\t{r['created_at']:%Y-%m-%d}\t{state}")
     return 0
 
 

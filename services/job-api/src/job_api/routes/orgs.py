@@ -8,6 +8,7 @@ from fastapi import APIRouter, Body, Path, Query
 
 from dataimport.orgs import SPEC_EXAMPLE as CONFIG_EXAMPLE
 from dataimport.orgs import OrgConfig
+from dataimport.profiles.customer.lookup import lookup_key
 from dataimport.profiles.registry import get_plugin
 from dataimport.warehouse.names import InvalidName, check_table_name
 from dataimport.warehouse.port import TableNotFound
@@ -116,6 +117,9 @@ async def customer(
         raise Problem(422, "Give exactly one of mobile, email, external_id, user_id.",
                       errors=[{"field": "query", "message": "exactly one look-up key is required"}])
     (field, value), = given.items()
+    if isinstance(value, str):
+        raw = await repo.get_org_config(deps.pool, org_id)
+        value = lookup_key(field, value, OrgConfig.model_validate(raw) if raw is not None else None)
     store = get_plugin("customer").store_factory(deps.pool)
     found = await store.get_one(org_id, field, value)
     if found is None:

@@ -15,6 +15,8 @@ libraries on large random samples.
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
+from datetime import UTC, date, datetime, timedelta, tzinfo
 from functools import lru_cache
 
 import numpy as np
@@ -178,3 +180,213 @@ def email_fast(column: pa.Array) -> tuple[np.ndarray, list[str | None]]:
         for i in np.flatnonzero(ok):
             out[i] = lower[i]
     return ok, out
+
+
+# ---- text, dates and registration timestamps -------------------------------------------------------------------
+#
+# These fast paths take the *distinct* values of a column (``prepare`` dictionary-encodes it) and accept only
+# values whose outcome under the per-value rule is certain; everything else goes to the rule.
+
+_PRINTABLE_ASCII = r"[\x21-\x7e](?:[\x20-\x7e]*[\x21-\x7e])?"
+"""Printable ASCII with no space at either end: its own cleaned text (nothing to trim, no control character,
+NFC already), never empty."""
+_DATE_SHAPE = r"[1-9][0-9]{3}-[0-9]{2}-[0-9]{2}"
+_DATETIME_SHAPE = r"[1-9][0-9]{3}-[0-9]{2}-[0-9]{2}[ T][0-9]{2}:[0-9]{2}:[0-9]{2}"
+_ISO_DATE_OUT = r"[0-9]{4}-[0-9]{2}-[0-9]{2}"
+_ISO_INSTANT_OUT = r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}"
+_EPOCH = date(1970, 1, 1)
+_DAY = 86_400
+
+
+def _single(column: pa.Array | pa.ChunkedArray) -> pa.Array:
+    if isinstance(column, pa.ChunkedArray):
+        column = column.combine_chunks() if column.num_chunks != 1 else column.chunk(0)
+    if pa.types.is_large_string(column.type):
+        column = column.cast(pa.string())
+    return column
+
+
+def _is_text(typ: pa.DataType) -> bool:
+    return pa.types.is_string(typ) or pa.types.is_large_string(typ)
+
+
+def _nothing(n: int) -> tuple[np.ndarray, list]:
+    return np.zeros(n, bool), [None] * n
+
+
+def _scatter(accepted: np.ndarray, values: pa.Array) -> list:
+    out: list = [None] * len(accepted)
+    if accepted.any():
+        got = values.to_pylist()
+        for i in np.flatnonzero(accepted):
+            out[i] = got[i]
+    return out
+
+
+def text_fast(column: pa.Array, limit: int | None = None) -> tuple[np.ndarray, list[str | None]]:
+    """``(accepted, values)`` for ``clean_text`` (and, with ``limit``, the bounded-text rule of names and
+    external ids): printable-ASCII strings with no space at either end (at most ``limit`` characters) are their
+    own normalised value. Everything else -- any other character, edge whitespace, NBSP, BOM, NUL, control
+    characters, non-ASCII text that NFC could change -- goes to the rule."""
+    column = _single(column)
+    n = len(column)
+    if n == 0 or not _is_text(column.type):
+        return _nothing(n)
+    ok = _full(column, _PRINTABLE_ASCII)
+    if limit is not None and ok.any():
+        length = np.nan_to_num(pc.utf8_length(column).to_numpy(zero_copy_only=False).astype(float), nan=limit + 1)
+        ok &= length <= limit
+    return ok, _scatter(ok, column)
+
+
+def _days(column: pa.Array) -> np.ndarray:
+    """date32 as days since 1970-01-01 (nulls as 0; callers mask them out)."""
+    return np.nan_to_num(column.cast(pa.int32()).to_numpy(zero_copy_only=False).astype(float), nan=0).astype(np.int64)
+
+
+def _date_candidates(column: pa.Array) -> tuple[np.ndarray, np.ndarray, pa.Array] | None:
+    """``(ok, days, iso_text)``: DATE values and well-formed ``YYYY-MM-DD`` strings (year >= 1000) that parse to
+    a real calendar date (pc.strptime, checked by formatting the result back to the identical text)."""
+    n = len(column)
+    if pa.types.is_date32(column.type):
+        days_arr = column
+        ok = ~_mask(pc.is_null(column))
+    elif _is_text(column.type):
+        ok = _full(column, _DATE_SHAPE)
+        if not ok.any():
+            return None
+        parsed = pc.strptime(column, format="%Y-%m-%d", unit="s", error_is_null=True)
+        back = pc.strftime(parsed, format="%Y-%m-%d")
+        ok &= _mask(pc.equal(back, column))
+        days_arr = parsed.cast(pa.int64()).cast(pa.float64())
+        days = np.nan_to_num(days_arr.to_numpy(zero_copy_only=False), nan=0).astype(np.int64) // _DAY
+        iso = pc.if_else(pa.array(ok), column, pa.nulls(n, pa.string()))
+        return ok, days, iso
+    else:
+        return None
+    days = _days(days_arr)
+    iso = pc.strftime(days_arr.cast(pa.timestamp("s")), format="%Y-%m-%d")
+    ok &= _full(iso, _ISO_DATE_OUT)  # four-digit years only, as date.isoformat() writes them
+    return ok, days, iso
+
+
+def date_fast(
+    column: pa.Array, after: date | None = None, until: date | None = None
+) -> tuple[np.ndarray, list[str | None]]:
+    """``(accepted, values)`` for a date rule that answers ``d.isoformat()`` for a date ``after < d <= until``
+    (bounds optional): DATE values and ``YYYY-MM-DD`` strings. Timestamps and other spellings go to the rule."""
+    column = _single(column)
+    n = len(column)
+    got = _date_candidates(column) if n else None
+    if got is None:
+        return _nothing(n)
+    ok, days, iso = got
+    if after is not None:
+        ok &= days > (after - _EPOCH).days
+    if until is not None:
+        ok &= days <= (until - _EPOCH).days
+    return ok, _scatter(ok, iso)
+
+
+def _py_zone(key: str):  # the pure-Python zoneinfo reads the same TZif data; only its transitions are used
+    from zoneinfo._zoneinfo import ZoneInfo as PyZoneInfo
+
+    return PyZoneInfo.no_cache(key)
+
+
+_py_zone = lru_cache(maxsize=32)(_py_zone)
+
+
+def constant_offset(zone: tzinfo, lo: int, hi: int) -> int | None:
+    """The UTC offset (seconds) ``zone`` gives every naive local time from ``lo`` to ``hi`` (local seconds since
+    the epoch), when there is no transition within two days of that range; None otherwise (or when it cannot
+    be established). Within such a range ``replace(tzinfo=zone)`` and ``astimezone(zone)`` use one offset."""
+    try:
+        key = getattr(zone, "key", None)
+        if key is None:
+            return None
+        pz = _py_zone(key)
+        trans = pz._trans_utc
+        k = bisect_left(trans, lo - 2 * _DAY)
+        if k < len(trans) and trans[k] <= hi + 2 * _DAY:
+            return None
+        if k == len(trans):
+            info = pz._tz_after
+        elif k == 0:
+            info = pz._tti_before
+        else:
+            info = pz._ttinfos[k - 1]
+        off = getattr(info, "utcoff", None)
+        if not isinstance(off, timedelta) or off % timedelta(seconds=1):
+            return None
+        # cross-check with the zone object the rule uses, at both ends of the range, both directions
+        for ts in (lo, hi):
+            local = datetime(1970, 1, 1) + timedelta(seconds=ts)
+            if local.replace(tzinfo=zone).utcoffset() != off:
+                return None
+            if (local - off).replace(tzinfo=UTC).astimezone(zone).replace(tzinfo=None) != local:
+                return None
+        return int(off.total_seconds())
+    except Exception:  # private layout changed, unknown key, out of range: the rule decides
+        return None
+
+
+def registered_on_fast(
+    column: pa.Array, zone: tzinfo, now: datetime, today: date, min_date: date | None
+) -> tuple[np.ndarray, list[str | None]]:
+    """``(accepted, values)`` for ``registered_on_rule``: only values it accepts, with its answer
+    (``instant.isoformat()``, a UTC instant).
+
+    * DATE values and ``YYYY-MM-DD`` strings not after ``today`` and not before ``min_date``: midnight UTC of
+      that date (never shifted by the zone);
+    * ``YYYY-MM-DD HH:MM:SS`` / ``YYYY-MM-DDTHH:MM:SS`` strings (a real date and time: parsed with pc.strptime
+      and formatted back to the identical text) in a range where the org's zone has one constant offset
+      (:func:`constant_offset`): the local time minus the offset, when that instant is not after ``now`` and
+      its local date is not before ``min_date``.
+    """
+    column = _single(column)
+    n = len(column)
+    accepted, out = _nothing(n)
+    if n == 0 or now.tzinfo is None:
+        return accepted, out
+    dates = _date_candidates(column)
+    if dates is not None:
+        ok, days, iso = dates
+        ok &= days <= (today - _EPOCH).days
+        if min_date is not None:
+            ok &= days >= (min_date - _EPOCH).days
+        if ok.any():
+            accepted |= ok
+            texts = iso.to_pylist()
+            for i in np.flatnonzero(ok):
+                out[i] = texts[i] + "T00:00:00+00:00"
+    if not _is_text(column.type):
+        return accepted, out
+    ok = _full(column, _DATETIME_SHAPE)
+    if not ok.any():
+        return accepted, out
+    text = pc.if_else(pa.array(ok), column, pa.nulls(n, column.type))
+    text = pc.utf8_replace_slice(text, 10, 11, " ")  # fromisoformat takes 'T' or ' ' alike
+    parsed = pc.strptime(text, format="%Y-%m-%d %H:%M:%S", unit="s", error_is_null=True)
+    ok &= _mask(pc.equal(pc.strftime(parsed, format="%Y-%m-%d %H:%M:%S"), text))
+    if not ok.any():
+        return accepted, out
+    local = np.nan_to_num(parsed.cast(pa.int64()).cast(pa.float64()).to_numpy(zero_copy_only=False), nan=0)
+    local = local.astype(np.int64)
+    off = constant_offset(zone, int(local[ok].min()), int(local[ok].max()))
+    if off is None:
+        return accepted, out
+    instant = local - off
+    now_us = (now - datetime(1970, 1, 1, tzinfo=UTC)) // timedelta(microseconds=1)
+    ok &= instant * 1_000_000 <= now_us
+    if min_date is not None:
+        ok &= np.floor_divide(local, _DAY) >= (min_date - _EPOCH).days
+    if not ok.any():
+        return accepted, out
+    iso = pc.strftime(pa.array(np.where(ok, instant, 0), pa.timestamp("s")), format="%Y-%m-%dT%H:%M:%S")
+    ok &= _full(iso, _ISO_INSTANT_OUT)
+    texts = iso.to_pylist()
+    for i in np.flatnonzero(ok):
+        out[i] = texts[i] + "+00:00"
+    accepted |= ok
+    return accepted, out
