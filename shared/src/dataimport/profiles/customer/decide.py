@@ -68,9 +68,7 @@ def _same(a: str | None, b: str | None) -> bool:
     return a is not None and b is not None and a.casefold() == b.casefold()
 
 
-def decide_per_record(prepared: PreparedChunk, existing: Any) -> list[RecordDecision]:
-    """The reference: every rule of a record in one place, one record at a time. :func:`decide` gives the same
-    decisions column by column (the tests compare the two)."""
+def decide(prepared: PreparedChunk, existing: Any) -> list[RecordDecision]:
     job, org = prepared.job, prepared.org
     index = _index(existing)
     order = {f: i for i, f in enumerate(field_order(org))}
