@@ -34,6 +34,7 @@ FLOW = {
     events.IngestChunkDone: ("ingestor", "job-api [dataimport-job-api]"),
     events.IngestCompleted: ("ingestor", "reporter [dataimport-reporter]"),
     events.IngestFailed: ("ingestor", "job-api [dataimport-job-api]"),
+    events.ReportChunkRequested: ("reporter", "reporter [dataimport-reporter]"),
     events.ReportWritten: ("reporter", "job-api [dataimport-job-api]"),
     events.ReportFailed: ("reporter", "job-api [dataimport-job-api]"),
 }
@@ -60,6 +61,8 @@ def render_events() -> str:
     ]
     for cls, topic in events.TOPICS.items():
         key = "`<job id>:<chunk>`" if cls in (events.ValidationChunkRequested, events.IngestChunkRequested) else "job id"
+        if cls is events.ReportChunkRequested:
+            key = "`<job id>:<phase>:<chunk>`"
         producer, consumer = FLOW[cls]
         out.append(f"| `{topic}` | [{cls.__name__}](#{cls.__name__.lower()}) | {key} | {producer} | {consumer} |")
     out.append(f"| `{events.DEAD_LETTER_TOPIC}` | the original message | job id | any consumer | operators |")

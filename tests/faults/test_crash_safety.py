@@ -49,7 +49,7 @@ def small_chunks():
     stack.make("up", **STACK_ENV)
     yield
     stack.kill("job-api", signal.SIGTERM)
-    stack.make("up", VALIDATORS="1", INGESTORS="1")
+    stack.make("up", VALIDATORS="1", INGESTORS="1", REPORTERS="1")
 
 
 def _prepare_org(api: JobApiClient, warehouse_root, source) -> int:
@@ -237,16 +237,17 @@ async def _worker_counts(dsn: str, job_id: str) -> dict[str, set[str]]:
 
 
 def test_three_validators_and_two_ingestors_share_one_job(api, warehouse_root, settings, source, reference):
-    stack.make("up", VALIDATORS="3", INGESTORS="2", **STACK_ENV)
+    stack.make("up", VALIDATORS="3", INGESTORS="2", REPORTERS="2", **STACK_ENV)
     try:
         assert len(stack.instances("validator")) == 3 and len(stack.instances("ingestor")) == 2
         org_id, job = run_job(api, warehouse_root, source)
         workers = asyncio.run(_worker_counts(settings.database_url, job["id"]))
         assert workers["validate"] == {"validator-1", "validator-2", "validator-3"}
         assert workers["ingest"] == {"ingestor-1", "ingestor-2"}
+        assert workers["report-validate"] | workers["report-ingest"] == {"reporter-1", "reporter-2"}
         assert_same(outcome(warehouse_root, settings, org_id, job), reference)
     finally:
-        stack.make("up", VALIDATORS="1", INGESTORS="1", **STACK_ENV)
+        stack.make("up", VALIDATORS="1", INGESTORS="1", REPORTERS="1", **STACK_ENV)
 
 
 def test_a_chunk_delivered_twice_has_no_second_effect(api, warehouse_root, settings, source, reference):

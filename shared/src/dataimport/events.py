@@ -145,6 +145,17 @@ class IngestFailed(Event):
 # --- reporter -------------------------------------------------------------------------------------------
 
 
+class ReportChunkRequested(Event):
+    """One part of a report table to write (every reporter replica takes a share of a job's parts)."""
+
+    phase: Literal["validate", "ingest"]
+    spec: JobSpec
+    chunk: ChunkRef
+    chunks_total: int
+    totals: dict[str, int] = Field(default_factory=dict)
+    """The phase's totals, handed on to ReportWritten."""
+
+
 class ReportWritten(Event):
     phase: Literal["validate", "ingest"]
     table: str
@@ -175,6 +186,7 @@ TOPICS: dict[type[Event], str] = {
     IngestChunkDone: topic("ingest-chunk-done"),
     IngestCompleted: topic("ingest-completed"),
     IngestFailed: topic("ingest-failed"),
+    ReportChunkRequested: topic("report-chunk-requested"),
     ReportWritten: topic("report-written"),
     ReportFailed: topic("report-failed"),
 }
@@ -189,9 +201,9 @@ def topic_of(event: Event | type[Event]) -> str:
 
 def key_of(event: Event) -> bytes:
     """Per-chunk requests spread over partitions; everything else stays ordered per job."""
-    chunk_no = getattr(event, "chunk_no", None)
-    if isinstance(event, ValidationChunkRequested):
-        chunk_no = event.chunk.chunk_no
     if isinstance(event, (ValidationChunkRequested, IngestChunkRequested)):
+        chunk_no = event.chunk.chunk_no if isinstance(event, ValidationChunkRequested) else event.chunk_no
         return f"{event.job_id}:{chunk_no}".encode()
+    if isinstance(event, ReportChunkRequested):
+        return f"{event.job_id}:{event.phase}:{event.chunk.chunk_no}".encode()
     return str(event.job_id).encode()

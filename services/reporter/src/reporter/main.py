@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import FastAPI
 from faststream.kafka import KafkaBroker
 
-from dataimport.events import IngestCompleted, ValidationCompleted
+from dataimport.events import IngestCompleted, ReportChunkRequested, ValidationCompleted
 from dataimport.kafka import MessageGuard, make_broker, subscribe
 from dataimport.observability import Metrics, configure_logging
 from dataimport.service import database_service_app, serve
@@ -24,12 +24,18 @@ def register_handlers(broker: KafkaBroker, reporter: Reporter, guard: MessageGua
         group_id=GROUP,
         routes={
             ValidationCompleted: (
-                reporter.write_validate_report,
+                reporter.plan_validate_report,
                 lambda e, exc: reporter.fail(e, "validate", f"validate report could not be written: {exc}"),
             ),
             IngestCompleted: (
-                reporter.write_ingest_report,
+                reporter.plan_ingest_report,
                 lambda e, exc: reporter.fail(e, "ingest", f"ingest report could not be written: {exc}"),
+            ),
+            ReportChunkRequested: (
+                reporter.write_part,
+                lambda e, exc: reporter.fail(
+                    e, e.phase, f"{e.phase} report part {e.chunk.chunk_no} could not be written: {exc}"
+                ),
             ),
         },
         max_poll_interval_ms=30 * 60 * 1000,
@@ -43,7 +49,14 @@ def create_app(settings: ReporterSettings | None = None) -> FastAPI:
     metrics = Metrics.create("reporter")
     broker = make_broker(settings, client_id=settings.service_instance)
     warehouse = InstrumentedWarehouse(make_warehouse(settings), metrics)
-    reporter = Reporter(pool=None, warehouse=warehouse, broker=broker, metrics=metrics)  # type: ignore[arg-type]
+    reporter = Reporter(
+        pool=None,  # type: ignore[arg-type]  (opened at startup)
+        warehouse=warehouse,
+        broker=broker,
+        metrics=metrics,
+        worker=settings.service_instance,
+        window=settings.chunk_window,
+    )
     register_handlers(broker, reporter, MessageGuard(broker, metrics))
     return database_service_app(
         settings,

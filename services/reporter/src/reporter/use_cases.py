@@ -1,4 +1,10 @@
-"""Reporter use cases: materialise the validate and ingest report tables in the warehouse, chunk by chunk."""
+"""Reporter use cases: materialise the validate and ingest report tables in the warehouse.
+
+A completed phase is fanned out into one ``ReportChunkRequested`` per chunk of the pinned source (a window of
+them in flight, like validation and ingestion), so every reporter replica writes a share of the parts. Each part
+is an idempotent warehouse append (keyed by job, phase and chunk) followed by a processed-chunk record; the part
+that completes the set publishes ``ReportWritten``.
+"""
 
 from __future__ import annotations
 
@@ -11,14 +17,31 @@ import pyarrow as pa
 import structlog
 from faststream.kafka import KafkaBroker
 
-from dataimport.events import IngestCompleted, ReportFailed, ReportWritten, ValidationCompleted
-from dataimport.kafka import publish_event
+from dataimport.chunks import complete_phase_if_done, processed_counts, record_processed
+from dataimport.events import (
+    ChunkRef,
+    IngestCompleted,
+    ReportChunkRequested,
+    ReportFailed,
+    ReportWritten,
+    ValidationCompleted,
+)
+from dataimport.kafka import publish_event, publish_events
 from dataimport.observability import Metrics
-from dataimport.warehouse.port import Snapshot, Warehouse
+from dataimport.warehouse.port import ChunkSpec, Snapshot, Warehouse
 from reporter.report_rows import ingest_part, ingest_report_schema, validate_part, validate_report_schema
 
 log = structlog.get_logger(__name__)
 Phase = Literal["validate", "ingest"]
+SCHEMAS = {"validate": validate_report_schema, "ingest": ingest_report_schema}
+
+
+def _table(spec, phase: Phase) -> str:
+    return spec.validate_table if phase == "validate" else spec.ingest_table
+
+
+def _snapshot(spec) -> Snapshot:
+    return Snapshot(spec.snapshot_version, spec.records_total)
 
 
 @dataclass
@@ -27,61 +50,98 @@ class Reporter:
     warehouse: Warehouse
     broker: KafkaBroker
     metrics: Metrics
+    worker: str = "reporter"
+    window: int = 12
 
-    async def write_validate_report(self, event: ValidationCompleted) -> None:
-        await self._write(event, "validate", event.spec.validate_table)
+    async def plan_validate_report(self, event: ValidationCompleted) -> None:
+        await self._plan(event, "validate")
 
-    async def write_ingest_report(self, event: IngestCompleted) -> None:
-        await self._write(event, "ingest", event.spec.ingest_table)
+    async def plan_ingest_report(self, event: IngestCompleted) -> None:
+        await self._plan(event, "ingest")
 
-    async def _write(self, event: ValidationCompleted | IngestCompleted, phase: Phase, table: str) -> None:
+    async def _plan(self, event: ValidationCompleted | IngestCompleted, phase: Phase) -> None:
         spec, org_id = event.spec, event.org_id
-        snapshot = Snapshot(spec.snapshot_version, spec.records_total)
-        chunks = await self.warehouse.plan_chunks(org_id, spec.source_table, snapshot, spec.chunk_size)
-        make_schema = validate_report_schema if phase == "validate" else ingest_report_schema
-        rows = 0
-        created = False
-        for chunk in chunks:
-            started = time.perf_counter()
-            source = await self.warehouse.read_chunk(org_id, spec.source_table, snapshot, chunk)
-            if not created:
-                await self.warehouse.create_report_table(org_id, table, make_schema(source.schema))
-                created = True
-            part = await self._part(event, phase, chunk.chunk_no, source)
-            if part.num_rows:
-                await self.warehouse.append_report_part(org_id, table, f"{event.job_id}:{phase}:{chunk.chunk_no}", part)
-            rows += part.num_rows
-            self.metrics.chunk_duration.labels("report").observe(time.perf_counter() - started)
-        if not created:  # an empty source still gets its (empty) report table
+        chunks = await self.warehouse.plan_chunks(org_id, spec.source_table, _snapshot(spec), spec.chunk_size)
+        table = _table(spec, phase)
+        totals = _totals(event)
+        if not chunks:  # an empty source still gets its (empty) report table
             preview = await self.warehouse.preview(org_id, spec.source_table, 0)
-            await self.warehouse.create_report_table(org_id, table, make_schema(preview.schema))
-        log.info("report_written", job_id=str(event.job_id), phase=phase, table=table, rows=rows)
+            await self.warehouse.create_report_table(org_id, table, SCHEMAS[phase](preview.schema))
+            await self._written(event.job_id, org_id, phase, table, 0, totals)
+            return
+        first = await self.warehouse.read_chunk(org_id, spec.source_table, _snapshot(spec), chunks[0])
+        await self.warehouse.create_report_table(org_id, table, SCHEMAS[phase](first.schema))
+        await publish_events(
+            self.broker,
+            (_request(event.job_id, org_id, spec, phase, c, len(chunks), totals) for c in chunks[: self.window]),
+        )
+
+    async def write_part(self, event: ReportChunkRequested) -> None:
+        spec, org_id, phase, chunk_no = event.spec, event.org_id, event.phase, event.chunk.chunk_no
+        step = f"report-{phase}"
+        if await processed_counts(self.pool, event.job_id, step, chunk_no) is None:
+            started = time.perf_counter()
+            c = event.chunk
+            source = await self.warehouse.read_chunk(
+                org_id, spec.source_table, _snapshot(spec), ChunkSpec(c.chunk_no, c.first_row_id, c.row_count, c.locator)
+            )
+            part = await self._part(event, source)
+            if part.num_rows:
+                await self.warehouse.append_report_part(
+                    org_id, _table(spec, phase), f"{event.job_id}:{phase}:{chunk_no}", part
+                )
+            async with self.pool.acquire() as conn:
+                await record_processed(conn, event.job_id, step, chunk_no, {"rows": part.num_rows}, self.worker)
+            self.metrics.chunk_duration.labels("report").observe(time.perf_counter() - started)
+        following = chunk_no + self.window
+        if following < event.chunks_total:
+            chunks = await self.warehouse.plan_chunks(org_id, spec.source_table, _snapshot(spec), spec.chunk_size)
+            await publish_event(
+                self.broker,
+                _request(event.job_id, org_id, spec, phase, chunks[following], event.chunks_total, event.totals),
+            )
+
+        async def finish(conn: asyncpg.Connection) -> dict[str, int]:
+            rows = await conn.fetchval(
+                "SELECT coalesce(sum((counts->>'rows')::bigint), 0)::bigint FROM dataimport.processed_chunks "
+                "WHERE job_id = $1 AND phase = $2",
+                event.job_id,
+                step,
+            )
+            return {"rows": rows}
+
+        done = await complete_phase_if_done(self.pool, event.job_id, step, event.chunks_total, finish)
+        if done is not None:
+            await self._written(event.job_id, org_id, phase, _table(spec, phase), done["rows"], event.totals)
+
+    async def _written(self, job_id, org_id: int, phase: Phase, table: str, rows: int, totals: dict) -> None:
+        log.info("report_written", job_id=str(job_id), phase=phase, table=table, rows=rows)
         await publish_event(
             self.broker,
             ReportWritten(
-                job_id=event.job_id,
+                job_id=job_id,
                 org_id=org_id,
                 phase=phase,
                 table=table,
                 rows=rows,
                 link=self.warehouse.report_link(org_id, table),
-                totals=_totals(event),
+                totals=totals,
             ),
         )
 
-    async def _part(self, event, phase: Phase, chunk_no: int, source: pa.Table) -> pa.Table:
-        if phase == "validate":
+    async def _part(self, event: ReportChunkRequested, source: pa.Table) -> pa.Table:
+        if event.phase == "validate":
             records = await self.pool.fetch(
                 "SELECT row_id, errors FROM dataimport.validation_records WHERE job_id = $1 AND chunk_no = $2",
                 event.job_id,
-                chunk_no,
+                event.chunk.chunk_no,
             )
             return validate_part(source, {r["row_id"]: list(r["errors"]) for r in records})
         records = await self.pool.fetch(
             "SELECT row_id, status, error_message, user_id FROM dataimport.ingest_records "
             "WHERE job_id = $1 AND chunk_no = $2",
             event.job_id,
-            chunk_no,
+            event.chunk.chunk_no,
         )
         return ingest_part(source, {r["row_id"]: (r["status"], r["error_message"], r["user_id"]) for r in records})
 
@@ -90,6 +150,18 @@ class Reporter:
         await publish_event(
             self.broker, ReportFailed(job_id=event.job_id, org_id=event.org_id, phase=phase, reason=reason)
         )
+
+
+def _request(job_id, org_id: int, spec, phase: Phase, c: ChunkSpec, total: int, totals: dict) -> ReportChunkRequested:
+    return ReportChunkRequested(
+        job_id=job_id,
+        org_id=org_id,
+        phase=phase,
+        spec=spec,
+        chunk=ChunkRef(chunk_no=c.chunk_no, first_row_id=c.first_row_id, row_count=c.row_count, locator=c.locator),
+        chunks_total=total,
+        totals=totals,
+    )
 
 
 def _totals(event: ValidationCompleted | IngestCompleted) -> dict[str, int]:

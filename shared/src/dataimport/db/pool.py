@@ -2,20 +2,29 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 import asyncpg
 import orjson
 
 _ORJSON = orjson.OPT_NON_STR_KEYS
 
 
+def _default(value):
+    """Types orjson does not know: integral Decimals (PostgreSQL sums) stay numbers; anything else as text."""
+    if isinstance(value, Decimal) and value == value.to_integral_value():
+        return int(value)
+    return str(value)
+
+
 def _dumps(value) -> str:
-    return orjson.dumps(value, default=str, option=_ORJSON).decode("utf-8")
+    return orjson.dumps(value, default=_default, option=_ORJSON).decode("utf-8")
 
 
 def _dumps_jsonb(value) -> bytes:
     # jsonb's binary format: a version byte, then the JSON text (orjson: one fast C call per value, which matters
     # when a chunk's 10,000 payloads are COPYed).
-    return b"\x01" + orjson.dumps(value, default=str, option=_ORJSON)
+    return b"\x01" + orjson.dumps(value, default=_default, option=_ORJSON)
 
 
 async def _init_connection(conn: asyncpg.Connection) -> None:
