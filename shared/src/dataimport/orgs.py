@@ -352,36 +352,14 @@ SPEC_EXAMPLE: dict = {
 
 
 def demo_org_config() -> OrgConfig:
-    """A realistic configuration for demo org 1001, matching the demo table of :mod:`dataimport.demo_data`."""
+    """A realistic configuration for demo org 1001: the SPEC 3 example with the stores and tills the demo table
+    of :mod:`dataimport.demo_data` uses (one source of truth for both) and one more custom field."""
     from dataimport.demo_data import DEMO_STORES
 
     return OrgConfig.model_validate(
         {
-            "base_country": "IN",
-            "supported_countries": ["IN", "AE"],
-            "timezone": "Asia/Kolkata",
-            "allow_registration_from_any_identifier": False,
-            "identifier_flexibility": False,
-            "email_unique": True,
-            "min_registration_date": "2000-01-01",
-            # The stores and tills the demo table uses (one source of truth for both).
+            **SPEC_EXAMPLE,
             "stores": [{"code": code, "tills": tills} for code, tills in DEMO_STORES.items()],
-            "slabs": ["Silver", "Gold", "Platinum"],
-            "status_labels": [
-                {"label": "Active", "status": "ACTIVE"},
-                {"label": "Suspicious", "status": "SUSPENDED"},
-                {"label": "Deleted", "status": "DELETED"},
-                {"label": "Pending Deletion", "status": "PENDING_DELETION"},
-            ],
-            "custom_fields": [
-                {"name": "fav_category", "type": "string"},
-                {"name": "newsletter", "type": "boolean"},
-                {"name": "visits", "type": "integer"},
-            ],
-            "extended_fields": {
-                "enabled": ["gender", "dob", "city"],
-                "enum_values": {"gender": ["Male", "Female", "Other"]},
-            },
-            "require_distinct_approver": False,
+            "custom_fields": [*SPEC_EXAMPLE["custom_fields"], {"name": "visits", "type": "integer"}],
         }
     )
