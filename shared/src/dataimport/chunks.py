@@ -76,8 +76,3 @@ async def complete_phase_if_done(
         )
         return totals
 
-
-async def phase_totals(conn: asyncpg.Connection | asyncpg.Pool, job_id: UUID, phase: str) -> dict[str, Any] | None:
-    return await conn.fetchval(
-        "SELECT totals FROM dataimport.phase_completions WHERE job_id=$1 AND phase=$2", job_id, phase
-    )

@@ -57,8 +57,4 @@ async def run_relay(pool: asyncpg.Pool, broker: KafkaBroker, poll_seconds: float
                 pass
             wake.clear()
     finally:
-        try:
-            await listener.remove_listener("dataimport_outbox", lambda *_: None)
-        except Exception:
-            pass
-        await pool.release(listener)
+        await pool.release(listener)  # releasing resets the connection, listeners included
