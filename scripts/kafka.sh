@@ -40,6 +40,8 @@ transaction.state.log.num.partitions=12
 share.coordinator.state.topic.replication.factor=1
 share.coordinator.state.topic.min.isr=1
 group.initial.rebalance.delay.ms=0
+# An idle single-node KRaft quorum otherwise appends (and fsyncs) a no-op metadata record every 500 ms.
+metadata.max.idle.interval.ms=5000
 num.network.threads=2
 num.io.threads=4
 num.recovery.threads.per.data.dir=1

@@ -33,7 +33,7 @@ pytestmark = pytest.mark.integration
 ROWS = 30_000
 CHUNK = 1_000
 TABLE = "faults_30k"
-STACK_ENV = {"CHUNK_SIZE": str(CHUNK)}
+STACK_ENV = {"CHUNK_SIZE": str(CHUNK), "REPORT_PART_ROWS": str(3 * CHUNK)}
 
 
 @pytest.fixture(scope="module")
@@ -44,11 +44,14 @@ def source():
 @pytest.fixture(scope="module", autouse=True)
 def small_chunks():
     """job-api freezes the chunk size into each job when validation starts: run it with 1,000-record chunks
-    (30 chunks per job) for these tests, and put it back afterwards."""
-    stack.kill("job-api", signal.SIGTERM)
+    (30 chunks per job) and the reporter with 3-chunk report parts (10 per report) for these tests, and put both
+    back afterwards."""
+    for name in ("job-api", *stack.instances("reporter")):
+        stack.kill(name, signal.SIGTERM)
     stack.make("up", **STACK_ENV)
     yield
-    stack.kill("job-api", signal.SIGTERM)
+    for name in ("job-api", *stack.instances("reporter")):
+        stack.kill(name, signal.SIGTERM)
     stack.make("up", VALIDATORS="1", INGESTORS="1", REPORTERS="1")
 
 

@@ -146,14 +146,22 @@ class IngestFailed(Event):
 
 
 class ReportChunkRequested(Event):
-    """One part of a report table to write (every reporter replica takes a share of a job's parts)."""
+    """One part of a report table to write (every reporter replica takes a share of a job's parts). A part covers
+    ``chunks_per_part`` consecutive chunks of the pinned source: ``chunk`` and ``extra_chunks``."""
 
     phase: Literal["validate", "ingest"]
     spec: JobSpec
     chunk: ChunkRef
     chunks_total: int
+    """The number of parts of this report (one per chunk when ``chunks_per_part`` is 1)."""
     totals: dict[str, int] = Field(default_factory=dict)
     """The phase's totals, handed on to ReportWritten."""
+    part_no: int | None = None
+    """This part's number, 0..chunks_total-1 (absent: the number of ``chunk``, one chunk per part)."""
+    chunks_per_part: int = 1
+    """How many source chunks each part of this report covers (the last part may cover fewer)."""
+    extra_chunks: list[ChunkRef] = Field(default_factory=list)
+    """The chunks after ``chunk`` that this part covers."""
 
 
 class ReportWritten(Event):

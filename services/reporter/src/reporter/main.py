@@ -34,7 +34,8 @@ def register_handlers(broker: KafkaBroker, reporter: Reporter, guard: MessageGua
             ReportChunkRequested: (
                 reporter.write_part,
                 lambda e, exc: reporter.fail(
-                    e, e.phase, f"{e.phase} report part {e.chunk.chunk_no} could not be written: {exc}"
+                    e, e.phase, f"{e.phase} report part {e.part_no if e.part_no is not None else e.chunk.chunk_no} could not be "
+                    f"written: {exc}"
                 ),
             ),
         },
@@ -56,6 +57,7 @@ def create_app(settings: ReporterSettings | None = None) -> FastAPI:
         metrics=metrics,
         worker=settings.service_instance,
         window=settings.chunk_window,
+        part_rows=settings.report_part_rows,
     )
     register_handlers(broker, reporter, MessageGuard(broker, metrics))
     return database_service_app(

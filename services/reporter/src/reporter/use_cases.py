@@ -1,9 +1,10 @@
 """Reporter use cases: materialise the validate and ingest report tables in the warehouse.
 
-A completed phase is fanned out into one ``ReportChunkRequested`` per chunk of the pinned source (a window of
-them in flight, like validation and ingestion), so every reporter replica writes a share of the parts. Each part
-is an idempotent warehouse append (keyed by job, phase and chunk) followed by a processed-chunk record; the part
-that completes the set publishes ``ReportWritten``.
+A completed phase is fanned out into one ``ReportChunkRequested`` per part -- ``chunks_per_part`` consecutive
+chunks of the pinned source, about ``report_part_rows`` rows -- with a window of them in flight, like validation
+and ingestion, so every reporter replica writes a share of the parts. Each part is one idempotent warehouse append
+(keyed by job, phase and part) followed by a processed-chunk record; the part that completes the set publishes
+``ReportWritten``. Fewer, larger parts mean fewer warehouse commits (each commit re-reads the table's log).
 """
 
 from __future__ import annotations
@@ -52,6 +53,7 @@ class Reporter:
     metrics: Metrics
     worker: str = "reporter"
     window: int = 12
+    part_rows: int = 50_000
 
     async def plan_validate_report(self, event: ValidationCompleted) -> None:
         await self._plan(event, "validate")
@@ -71,35 +73,50 @@ class Reporter:
             return
         first = await self.warehouse.read_chunk(org_id, spec.source_table, _snapshot(spec), chunks[0])
         await self.warehouse.create_report_table(org_id, table, SCHEMAS[phase](first.schema))
+        per_part = max(1, self.part_rows // max(1, spec.chunk_size))
+        parts = _parts(chunks, per_part)
         await publish_events(
             self.broker,
-            (_request(event.job_id, org_id, spec, phase, c, len(chunks), totals) for c in chunks[: self.window]),
+            (
+                _request(event.job_id, org_id, spec, phase, n, parts[n], per_part, len(parts), totals)
+                for n in range(min(self.window, len(parts)))
+            ),
         )
 
     async def write_part(self, event: ReportChunkRequested) -> None:
-        spec, org_id, phase, chunk_no = event.spec, event.org_id, event.phase, event.chunk.chunk_no
+        spec, org_id, phase = event.spec, event.org_id, event.phase
+        part_no = event.part_no if event.part_no is not None else event.chunk.chunk_no
         step = f"report-{phase}"
-        if await processed_counts(self.pool, event.job_id, step, chunk_no) is None:
+        if await processed_counts(self.pool, event.job_id, step, part_no) is None:
             started = time.perf_counter()
-            c = event.chunk
-            source = await self.warehouse.read_chunk(
-                org_id, spec.source_table, _snapshot(spec), ChunkSpec(c.chunk_no, c.first_row_id, c.row_count, c.locator)
-            )
-            part = await self._part(event, source)
+            refs = [event.chunk, *event.extra_chunks]
+            sources = [
+                await self.warehouse.read_chunk(
+                    org_id, spec.source_table, _snapshot(spec),
+                    ChunkSpec(c.chunk_no, c.first_row_id, c.row_count, c.locator),
+                )
+                for c in refs
+            ]  # fmt: skip
+            source = sources[0] if len(sources) == 1 else pa.concat_tables(sources)
+            part = await self._part(event, [c.chunk_no for c in refs], source)
             if part.num_rows:
                 await self.warehouse.append_report_part(
-                    org_id, _table(spec, phase), f"{event.job_id}:{phase}:{chunk_no}", part
+                    org_id, _table(spec, phase), f"{event.job_id}:{phase}:{event.chunk.chunk_no}", part
                 )
             async with self.pool.acquire() as conn:
-                await record_processed(conn, event.job_id, step, chunk_no, {"rows": part.num_rows}, self.worker)
+                await record_processed(conn, event.job_id, step, part_no, {"rows": part.num_rows}, self.worker)
             self.metrics.chunk_duration.labels("report").observe(time.perf_counter() - started)
-        following = chunk_no + self.window
+        following = part_no + self.window
         if following < event.chunks_total:
             chunks = await self.warehouse.plan_chunks(org_id, spec.source_table, _snapshot(spec), spec.chunk_size)
+            parts = _parts(chunks, event.chunks_per_part)
             await publish_event(
                 self.broker,
-                _request(event.job_id, org_id, spec, phase, chunks[following], event.chunks_total, event.totals),
-            )
+                _request(
+                    event.job_id, org_id, spec, phase, following, parts[following], event.chunks_per_part,
+                    event.chunks_total, event.totals,
+                ),
+            )  # fmt: skip
 
         async def finish(conn: asyncpg.Connection) -> dict[str, int]:
             rows = await conn.fetchval(
@@ -129,19 +146,19 @@ class Reporter:
             ),
         )
 
-    async def _part(self, event: ReportChunkRequested, source: pa.Table) -> pa.Table:
+    async def _part(self, event: ReportChunkRequested, chunk_nos: list[int], source: pa.Table) -> pa.Table:
         if event.phase == "validate":
             records = await self.pool.fetch(
-                "SELECT row_id, errors FROM dataimport.validation_records WHERE job_id = $1 AND chunk_no = $2",
+                "SELECT row_id, errors FROM dataimport.validation_records WHERE job_id = $1 AND chunk_no = ANY($2)",
                 event.job_id,
-                event.chunk.chunk_no,
+                chunk_nos,
             )
             return validate_part(source, {r["row_id"]: list(r["errors"]) for r in records})
         records = await self.pool.fetch(
             "SELECT row_id, status, error_message, user_id FROM dataimport.ingest_records "
-            "WHERE job_id = $1 AND chunk_no = $2",
+            "WHERE job_id = $1 AND chunk_no = ANY($2)",
             event.job_id,
-            event.chunk.chunk_no,
+            chunk_nos,
         )
         return ingest_part(source, {r["row_id"]: (r["status"], r["error_message"], r["user_id"]) for r in records})
 
@@ -152,13 +169,28 @@ class Reporter:
         )
 
 
-def _request(job_id, org_id: int, spec, phase: Phase, c: ChunkSpec, total: int, totals: dict) -> ReportChunkRequested:
+def _parts(chunks: list[ChunkSpec], per_part: int) -> list[list[ChunkSpec]]:
+    """Consecutive chunks grouped into report parts of ``per_part`` chunks (the last may have fewer)."""
+    return [chunks[i : i + per_part] for i in range(0, len(chunks), per_part)]
+
+
+def _ref(c: ChunkSpec) -> ChunkRef:
+    return ChunkRef(chunk_no=c.chunk_no, first_row_id=c.first_row_id, row_count=c.row_count, locator=c.locator)
+
+
+def _request(
+    job_id, org_id: int, spec, phase: Phase, part_no: int, part: list[ChunkSpec], per_part: int, total: int,
+    totals: dict,
+) -> ReportChunkRequested:  # fmt: skip
     return ReportChunkRequested(
         job_id=job_id,
         org_id=org_id,
         phase=phase,
         spec=spec,
-        chunk=ChunkRef(chunk_no=c.chunk_no, first_row_id=c.first_row_id, row_count=c.row_count, locator=c.locator),
+        chunk=_ref(part[0]),
+        extra_chunks=[_ref(c) for c in part[1:]],
+        part_no=part_no,
+        chunks_per_part=per_part,
         chunks_total=total,
         totals=totals,
     )

@@ -116,11 +116,8 @@ class Validator:
         profile = get_plugin(spec.profile).profile
 
         async def finish(conn: asyncpg.Connection) -> dict[str, int]:
-            keys = await conn.fetch(
-                "SELECT DISTINCT key_name FROM dataimport.validation_keys WHERE job_id = $1", job_id
-            )
-            await mark_duplicates(conn, job_id, {r["key_name"]: profile.duplicate_message(r["key_name"]) for r in keys})
-            return await validation_totals(conn, job_id)
+            invalidated = await mark_duplicates(conn, job_id, profile.duplicate_message)
+            return await validation_totals(conn, job_id, PHASE, invalidated)
 
         totals = await complete_phase_if_done(self.pool, job_id, PHASE, chunks_total, finish)
         if totals is None:

@@ -304,9 +304,18 @@ async def seed(db_url: str, org_id: int, n: int) -> dict[str, float]:
     try:
         t = time.perf_counter()
         await conn.execute("DELETE FROM customer.customers WHERE org_id BETWEEN $1 AND $2", *BENCH_ORGS)
+        # Earlier bench jobs' per-record outcomes (millions of rows each) would otherwise slow every later run.
+        for table in ("validation_records", "validation_keys", "ingest_records"):
+            await conn.execute(
+                f"DELETE FROM dataimport.{table} WHERE job_id IN "
+                "(SELECT id FROM dataimport.jobs WHERE org_id BETWEEN $1 AND $2)",
+                *BENCH_ORGS,
+            )
         for r in await conn.fetch("SELECT tablename FROM pg_tables WHERE schemaname = 'bench_floor'"):
             await conn.execute(f'DROP TABLE bench_floor."{r["tablename"]}"')
-        await conn.execute("VACUUM ANALYZE customer.customers")
+        for table in ("customer.customers", "dataimport.validation_records", "dataimport.validation_keys",
+                      "dataimport.ingest_records"):
+            await conn.execute(f"VACUUM ANALYZE {table}")
         timings["cleanup_previous_s"] = time.perf_counter() - t
         t = time.perf_counter()
         data = _csv(existing_customers(n, org_id))
