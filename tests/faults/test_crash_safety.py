@@ -48,7 +48,8 @@ def small_chunks():
     back afterwards."""
     for name in ("job-api", *stack.instances("reporter")):
         stack.kill(name, signal.SIGTERM)
-    stack.make("up", **STACK_ENV)
+    # one instance of each worker ("validator", not "validator-1"), whatever the stack was started with
+    stack.make("up", VALIDATORS="1", INGESTORS="1", REPORTERS="1", **STACK_ENV)
     yield
     for name in ("job-api", *stack.instances("reporter")):
         stack.kill(name, signal.SIGTERM)

@@ -51,10 +51,11 @@ async def complete_phase_if_done(
     phase: str,
     chunks_total: int,
     finish: Callable[[asyncpg.Connection], Awaitable[dict[str, Any]]],
+    ready: Callable[[asyncpg.Connection], Awaitable[bool]] | None = None,
 ) -> dict[str, Any] | None:
-    """When every chunk of ``phase`` is processed, run ``finish`` once (in the same transaction as the
-    completion record) and return the totals; return the recorded totals when the phase was already complete;
-    None while chunks are outstanding."""
+    """When every chunk of ``phase`` is processed (and ``ready``, if given, says so too), run ``finish`` once (in
+    the same transaction as the completion record) and return the totals; return the recorded totals when the
+    phase was already complete; None while chunks are outstanding."""
     async with pool.acquire() as conn, conn.transaction():
         await conn.execute("SELECT pg_advisory_xact_lock(hashtext($1))", f"{job_id}:{phase}")
         done = await conn.fetchval(
@@ -65,7 +66,7 @@ async def complete_phase_if_done(
         processed = await conn.fetchval(
             "SELECT count(*) FROM dataimport.processed_chunks WHERE job_id=$1 AND phase=$2", job_id, phase
         )
-        if processed < chunks_total:
+        if processed < chunks_total or (ready is not None and not await ready(conn)):
             return None
         totals = await finish(conn)
         await conn.execute(
@@ -76,3 +77,22 @@ async def complete_phase_if_done(
         )
         return totals
 
+
+
+async def phase_totals(conn: asyncpg.Connection | asyncpg.Pool, job_id: UUID, phase: str) -> dict[str, Any] | None:
+    """The totals recorded when ``phase`` completed, or None while it has not."""
+    return await conn.fetchval(
+        "SELECT totals FROM dataimport.phase_completions WHERE job_id=$1 AND phase=$2", job_id, phase
+    )
+
+
+async def processed_in_range(conn: asyncpg.Connection | asyncpg.Pool, job_id: UUID, phase: str, first: int, stop: int) -> int:
+    """How many of the chunks ``first`` .. ``stop - 1`` of ``phase`` are processed."""
+    return await conn.fetchval(
+        "SELECT count(*) FROM dataimport.processed_chunks WHERE job_id=$1 AND phase=$2 AND chunk_no >= $3 "
+        "AND chunk_no < $4",
+        job_id,
+        phase,
+        first,
+        stop,
+    )

@@ -51,6 +51,8 @@ class JobSpec(BaseModel):
     org_config: dict[str, Any]
     validate_table: str
     ingest_table: str
+    report_part_chunks: int | None = None
+    """Consecutive chunks per report part (absent: the reporter's own REPORT_PART_ROWS decides)."""
 
 
 class ChunkRef(BaseModel):
@@ -127,6 +129,8 @@ class IngestChunkDone(Event):
     added: int
     updated: int
     failed: int
+    spec: JobSpec | None = None
+    """The job's frozen spec: lets the reporter write the ingest report part of finished chunks during ingestion."""
 
 
 class IngestCompleted(Event):
@@ -162,6 +166,9 @@ class ReportChunkRequested(Event):
     """How many source chunks each part of this report covers (the last part may cover fewer)."""
     extra_chunks: list[ChunkRef] = Field(default_factory=list)
     """The chunks after ``chunk`` that this part covers."""
+    chained: bool = True
+    """Whether writing this part requests the part ``window`` places further (a report planned at the end of its
+    phase). False for ingest report parts requested as their chunks finish ingesting."""
 
 
 class ReportWritten(Event):

@@ -42,6 +42,12 @@ class CommonSettings(BaseSettings):
         None, description="Unity Catalog volume for staged report files, /Volumes/<catalog>/<schema>/<volume>"
     )
     chunk_size: int = Field(10_000, description="Records per chunk (validation, ingestion, report parts)")
+    report_part_rows: int = Field(
+        50_000,
+        ge=1,
+        description="Rows per report part: consecutive chunks are grouped into parts of about this many rows, each "
+        "one warehouse commit (fewer, larger commits). Frozen into a job (with the chunk size) when it is submitted",
+    )
     chunk_window: int = Field(
         12,
         description="Chunk requests of one job in flight at once; each finished chunk requests the next, so the "

@@ -58,6 +58,7 @@ class Ingestor:
                 org_id=event.org_id,
                 chunk_no=event.chunk_no,
                 chunks_total=event.chunks_total,
+                spec=event.spec,
                 **counts,
             ),
         )

@@ -141,6 +141,7 @@ async def start_validation(deps: AppDeps, org_id: int, job_id: UUID, principal: 
         snapshot_version=snapshot.version,
         records_total=snapshot.records,
         chunk_size=deps.settings.chunk_size,
+        report_part_chunks=max(1, deps.settings.report_part_rows // deps.settings.chunk_size),
         method=job["method"],
         unique_id=job["unique_id"],
         mapping=job["mapping"],

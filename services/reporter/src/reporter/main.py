@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import FastAPI
 from faststream.kafka import KafkaBroker
 
-from dataimport.events import IngestCompleted, ReportChunkRequested, ValidationCompleted
+from dataimport.events import IngestChunkDone, IngestCompleted, ReportChunkRequested, ValidationCompleted
 from dataimport.kafka import MessageGuard, make_broker, subscribe
 from dataimport.observability import Metrics, configure_logging
 from dataimport.service import database_service_app, serve
@@ -30,6 +30,10 @@ def register_handlers(broker: KafkaBroker, reporter: Reporter, guard: MessageGua
             IngestCompleted: (
                 reporter.plan_ingest_report,
                 lambda e, exc: reporter.fail(e, "ingest", f"ingest report could not be written: {exc}"),
+            ),
+            IngestChunkDone: (
+                reporter.ingest_chunk_done,
+                None,  # nothing lost: when ingestion completes, every part not written yet is requested again
             ),
             ReportChunkRequested: (
                 reporter.write_part,

@@ -1,10 +1,17 @@
 """Reporter use cases: materialise the validate and ingest report tables in the warehouse.
 
-A completed phase is fanned out into one ``ReportChunkRequested`` per part -- ``chunks_per_part`` consecutive
-chunks of the pinned source, about ``report_part_rows`` rows -- with a window of them in flight, like validation
-and ingestion, so every reporter replica writes a share of the parts. Each part is one idempotent warehouse append
-(keyed by job, phase and part) followed by a processed-chunk record; the part that completes the set publishes
-``ReportWritten``. Fewer, larger parts mean fewer warehouse commits (each commit re-reads the table's log).
+A report is written in parts -- ``report_part_chunks`` consecutive chunks of the pinned source each, one
+``ReportChunkRequested`` per part -- so every reporter replica writes a share of them, and each part is one
+idempotent warehouse append (keyed by job, phase and part) followed by a processed-chunk record. Fewer, larger parts
+mean fewer warehouse commits (each commit re-reads the table's log).
+
+* Validate report: planned when validation completes (every record's outcome is final only after the duplicate
+  pass), with a window of parts in flight, each written part requesting the next.
+* Ingest report: written during ingestion. A part is requested as soon as all its chunks are ingested (seen from
+  ``IngestChunkDone``); when ingestion completes, any part not written yet is requested again (idempotent).
+
+The part that completes the set (for the ingest report: once ingestion has completed too) publishes
+``ReportWritten``.
 """
 
 from __future__ import annotations
@@ -18,9 +25,16 @@ import pyarrow as pa
 import structlog
 from faststream.kafka import KafkaBroker
 
-from dataimport.chunks import complete_phase_if_done, processed_counts, record_processed
+from dataimport.chunks import (
+    complete_phase_if_done,
+    phase_totals,
+    processed_counts,
+    processed_in_range,
+    record_processed,
+)
 from dataimport.events import (
     ChunkRef,
+    IngestChunkDone,
     IngestCompleted,
     ReportChunkRequested,
     ReportFailed,
@@ -56,32 +70,67 @@ class Reporter:
     part_rows: int = 50_000
 
     async def plan_validate_report(self, event: ValidationCompleted) -> None:
-        await self._plan(event, "validate")
+        spec, org_id = event.spec, event.org_id
+        parts = await self._start(event.job_id, org_id, spec, "validate", _totals(event))
+        if parts is not None:
+            await publish_events(
+                self.broker,
+                (
+                    _request(event.job_id, org_id, spec, "validate", n, parts, _totals(event))
+                    for n in range(min(self.window, len(parts)))
+                ),
+            )
+
+    async def ingest_chunk_done(self, event: IngestChunkDone) -> None:
+        """Request the ingest report part of this chunk once every chunk of that part is ingested. Whichever
+        ingested chunk of a part commits last sees all of them (each looks after its own commit)."""
+        spec = event.spec
+        if spec is None:  # an ingestor that does not send the spec: the part is requested at IngestCompleted
+            return
+        per_part = self._per_part(spec)
+        part_no = event.chunk_no // per_part
+        first, stop = part_no * per_part, min((part_no + 1) * per_part, event.chunks_total)
+        if await processed_in_range(self.pool, event.job_id, "ingest", first, stop) < stop - first:
+            return
+        if await processed_counts(self.pool, event.job_id, "report-ingest", part_no) is not None:
+            return
+        parts = _parts(await self._chunks(event.org_id, spec), per_part)
+        await publish_event(self.broker, _request(event.job_id, event.org_id, spec, "ingest", part_no, parts, {}))
 
     async def plan_ingest_report(self, event: IngestCompleted) -> None:
-        await self._plan(event, "ingest")
-
-    async def _plan(self, event: ValidationCompleted | IngestCompleted, phase: Phase) -> None:
         spec, org_id = event.spec, event.org_id
-        chunks = await self.warehouse.plan_chunks(org_id, spec.source_table, _snapshot(spec), spec.chunk_size)
-        table = _table(spec, phase)
-        totals = _totals(event)
-        if not chunks:  # an empty source still gets its (empty) report table
-            preview = await self.warehouse.preview(org_id, spec.source_table, 0)
-            await self.warehouse.create_report_table(org_id, table, SCHEMAS[phase](preview.schema))
-            await self._written(event.job_id, org_id, phase, table, 0, totals)
+        parts = await self._start(event.job_id, org_id, spec, "ingest", _totals(event))
+        if parts is None:
             return
-        first = await self.warehouse.read_chunk(org_id, spec.source_table, _snapshot(spec), chunks[0])
-        await self.warehouse.create_report_table(org_id, table, SCHEMAS[phase](first.schema))
-        per_part = max(1, self.part_rows // max(1, spec.chunk_size))
-        parts = _parts(chunks, per_part)
+        written = {
+            r["chunk_no"]
+            for r in await self.pool.fetch(
+                "SELECT chunk_no FROM dataimport.processed_chunks WHERE job_id = $1 AND phase = 'report-ingest'",
+                event.job_id,
+            )
+        }
         await publish_events(
             self.broker,
             (
-                _request(event.job_id, org_id, spec, phase, n, parts[n], per_part, len(parts), totals)
-                for n in range(min(self.window, len(parts)))
+                _request(event.job_id, org_id, spec, "ingest", n, parts, {})
+                for n in range(len(parts))
+                if n not in written
             ),
         )
+        await self._complete(event.job_id, org_id, spec, "ingest", len(parts))
+
+    async def _start(self, job_id, org_id: int, spec, phase: Phase, totals: dict) -> list[list[ChunkSpec]] | None:
+        """Create the report table; its parts, or None when the source is empty (the table is then complete)."""
+        chunks = await self._chunks(org_id, spec)
+        table = _table(spec, phase)
+        if not chunks:  # an empty source still gets its (empty) report table
+            preview = await self.warehouse.preview(org_id, spec.source_table, 0)
+            await self.warehouse.create_report_table(org_id, table, SCHEMAS[phase](preview.schema))
+            await self._written(job_id, org_id, phase, table, 0, totals)
+            return None
+        first = await self.warehouse.read_chunk(org_id, spec.source_table, _snapshot(spec), chunks[0])
+        await self.warehouse.create_report_table(org_id, table, SCHEMAS[phase](first.schema))
+        return _parts(chunks, self._per_part(spec))
 
     async def write_part(self, event: ReportChunkRequested) -> None:
         spec, org_id, phase = event.spec, event.org_id, event.phase
@@ -100,36 +149,62 @@ class Reporter:
             source = sources[0] if len(sources) == 1 else pa.concat_tables(sources)
             part = await self._part(event, [c.chunk_no for c in refs], source)
             if part.num_rows:
+                table = _table(spec, phase)
+                if not event.chained:  # requested during ingestion: the table may not exist yet
+                    await self.warehouse.create_report_table(org_id, table, SCHEMAS[phase](source.schema))
                 await self.warehouse.append_report_part(
-                    org_id, _table(spec, phase), f"{event.job_id}:{phase}:{event.chunk.chunk_no}", part
+                    org_id, table, f"{event.job_id}:{phase}:{event.chunk.chunk_no}", part
                 )
             async with self.pool.acquire() as conn:
                 await record_processed(conn, event.job_id, step, part_no, {"rows": part.num_rows}, self.worker)
-            self.metrics.chunk_duration.labels("report").observe(time.perf_counter() - started)
+            elapsed = time.perf_counter() - started
+            self.metrics.chunk_duration.labels("report").observe(elapsed)
+            log.info("report_part_written", job_id=str(event.job_id), phase=phase, part=part_no, rows=part.num_rows,
+                     seconds=round(elapsed, 3))  # fmt: skip
         following = part_no + self.window
-        if following < event.chunks_total:
-            chunks = await self.warehouse.plan_chunks(org_id, spec.source_table, _snapshot(spec), spec.chunk_size)
-            parts = _parts(chunks, event.chunks_per_part)
+        if event.chained and following < event.chunks_total:
+            parts = _parts(await self._chunks(org_id, spec), event.chunks_per_part)
             await publish_event(
-                self.broker,
-                _request(
-                    event.job_id, org_id, spec, phase, following, parts[following], event.chunks_per_part,
-                    event.chunks_total, event.totals,
-                ),
-            )  # fmt: skip
+                self.broker, _request(event.job_id, org_id, spec, phase, following, parts, event.totals)
+            )
+        await self._complete(event.job_id, org_id, spec, phase, event.chunks_total, event.totals)
+
+    async def _complete(
+        self, job_id, org_id: int, spec, phase: Phase, parts_total: int, totals: dict | None = None
+    ) -> None:
+        """Publish ReportWritten once every part is written -- for the ingest report, once ingestion has completed
+        too (its totals are the ones recorded then)."""
+        step = f"report-{phase}"
+        chunks_total = len(await self._chunks(org_id, spec)) if phase == "ingest" else 0
+
+        async def ingest_completed(conn: asyncpg.Connection) -> bool:
+            return await phase_totals(conn, job_id, "ingest") is not None
 
         async def finish(conn: asyncpg.Connection) -> dict[str, int]:
             rows = await conn.fetchval(
                 "SELECT coalesce(sum((counts->>'rows')::bigint), 0)::bigint FROM dataimport.processed_chunks "
                 "WHERE job_id = $1 AND phase = $2",
-                event.job_id,
+                job_id,
                 step,
             )
-            return {"rows": rows}
+            if phase == "ingest":
+                recorded = await phase_totals(conn, job_id, "ingest")
+                return {"rows": rows, "totals": {"chunks_total": chunks_total, **recorded}}
+            return {"rows": rows, "totals": totals or {}}
 
-        done = await complete_phase_if_done(self.pool, event.job_id, step, event.chunks_total, finish)
+        done = await complete_phase_if_done(
+            self.pool, job_id, step, parts_total, finish, ready=ingest_completed if phase == "ingest" else None
+        )
         if done is not None:
-            await self._written(event.job_id, org_id, phase, _table(spec, phase), done["rows"], event.totals)
+            await self._written(job_id, org_id, phase, _table(spec, phase), done["rows"], done["totals"])
+
+    async def _chunks(self, org_id: int, spec) -> list[ChunkSpec]:
+        return await self.warehouse.plan_chunks(org_id, spec.source_table, _snapshot(spec), spec.chunk_size)
+
+    def _per_part(self, spec) -> int:
+        if spec.report_part_chunks:
+            return spec.report_part_chunks
+        return max(1, self.part_rows // max(1, spec.chunk_size))
 
     async def _written(self, job_id, org_id: int, phase: Phase, table: str, rows: int, totals: dict) -> None:
         log.info("report_written", job_id=str(job_id), phase=phase, table=table, rows=rows)
@@ -179,9 +254,9 @@ def _ref(c: ChunkSpec) -> ChunkRef:
 
 
 def _request(
-    job_id, org_id: int, spec, phase: Phase, part_no: int, part: list[ChunkSpec], per_part: int, total: int,
-    totals: dict,
-) -> ReportChunkRequested:  # fmt: skip
+    job_id, org_id: int, spec, phase: Phase, part_no: int, parts: list[list[ChunkSpec]], totals: dict
+) -> ReportChunkRequested:
+    part = parts[part_no]
     return ReportChunkRequested(
         job_id=job_id,
         org_id=org_id,
@@ -190,9 +265,10 @@ def _request(
         chunk=_ref(part[0]),
         extra_chunks=[_ref(c) for c in part[1:]],
         part_no=part_no,
-        chunks_per_part=per_part,
-        chunks_total=total,
+        chunks_per_part=len(parts[0]),
+        chunks_total=len(parts),
         totals=totals,
+        chained=phase == "validate",
     )
 
 
