@@ -98,7 +98,7 @@ def existing_customers(n: int, org_id: int, seed: int = 7) -> pa.Table:
     return pa.table(
         {
             "org_id": pa.array(np.full(n, org_id, np.int64)),
-            "mobile": existing_mobile(i),
+            "mobile": _join("91", existing_mobile(i)),  # stored normalised, with the country code, as imports do
             "email": email,
             "email_key": email,
             "external_id": _join("EX", i_s),
