@@ -505,3 +505,21 @@ def test_custom_and_extended_fields_typed_as_configured(api, org_id, warehouse_r
     assert c0["extended"] == {"gender": "Other", "city": "Pune"}
     c1 = jobs.customer(mobile=stored(mob(1)))
     assert c1["extended"] == {"gender": "Male", "city": "Goa"}
+
+
+def test_a_job_with_no_valid_record_completes_with_an_empty_ingest_report(api, org_id, warehouse_root):
+    """Approving a job none of whose records is VALID ingests nothing (SPEC 2: only valid records are written)
+    and still ends with its ingest report table (SPEC 5), created although no part has a row."""
+    api.put_config(org_id, ORG_CONFIG)
+    jobs = Jobs(api, org_id, warehouse_root)
+    rows = [{"mobile": mob(k), "first_name": "Nobody"} for k in range(3)]  # nobody to update in a new org
+    job_id = jobs.submit(rows, "update", "MOBILE", [m("mobile", mandatory=True), m("first_name")])
+    job, validate = jobs.validated(job_id)
+    assert (job["validation"]["valid"], job["validation"]["invalid"]) == (0, 3)
+    check_validation(validate, [["customer not found"]] * 3)
+    api.approve(org_id, job_id)
+    job, ingest = jobs.ingested(job_id)
+    assert job["status"] == "COMPLETED"
+    assert (job["ingest"]["added"], job["ingest"]["updated"], job["ingest"]["failed"]) == (0, 0, 0)
+    assert ingest == {}
+    assert jobs.customer(mobile=stored(mob(0))) is None

@@ -43,8 +43,8 @@ def source():
 
 @pytest.fixture(scope="module", autouse=True)
 def small_chunks():
-    """job-api freezes the chunk size into each job when validation starts: run it with 1,000-record chunks
-    (30 chunks per job) and the reporter with 3-chunk report parts (10 per report) for these tests, and put both
+    """job-api freezes the chunk size and the report part size into each job when validation starts: run it with
+    1,000-record chunks (30 chunks per job) and 3-chunk report parts (10 per report) for these tests, and put it
     back afterwards."""
     for name in ("job-api", *stack.instances("reporter")):
         stack.kill(name, signal.SIGTERM)

@@ -52,7 +52,7 @@ class JobSpec(BaseModel):
     validate_table: str
     ingest_table: str
     report_part_chunks: int | None = None
-    """Consecutive chunks per report part (absent: the reporter's own REPORT_PART_ROWS decides)."""
+    """Consecutive chunks per report part (absent, from an earlier version: one chunk per part)."""
 
 
 class ChunkRef(BaseModel):

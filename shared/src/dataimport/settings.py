@@ -46,7 +46,8 @@ class CommonSettings(BaseSettings):
         50_000,
         ge=1,
         description="Rows per report part: consecutive chunks are grouped into parts of about this many rows, each "
-        "one warehouse commit (fewer, larger commits). Frozen into a job (with the chunk size) when it is submitted",
+        "one warehouse commit (fewer, larger commits). Read by job-api, which freezes it into each job (with the "
+        "chunk size) when validation starts",
     )
     chunk_window: int = Field(
         12,

@@ -61,7 +61,6 @@ def create_app(settings: ReporterSettings | None = None) -> FastAPI:
         metrics=metrics,
         worker=settings.service_instance,
         window=settings.chunk_window,
-        part_rows=settings.report_part_rows,
     )
     register_handlers(broker, reporter, MessageGuard(broker, metrics))
     return database_service_app(

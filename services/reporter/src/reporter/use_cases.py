@@ -67,7 +67,6 @@ class Reporter:
     metrics: Metrics
     worker: str = "reporter"
     window: int = 12
-    part_rows: int = 50_000
 
     async def plan_validate_report(self, event: ValidationCompleted) -> None:
         spec, org_id = event.spec, event.org_id
@@ -148,10 +147,12 @@ class Reporter:
             ]  # fmt: skip
             source = sources[0] if len(sources) == 1 else pa.concat_tables(sources)
             part = await self._part(event, [c.chunk_no for c in refs], source)
+            table = _table(spec, phase)
+            if not event.chained:
+                # Requested during ingestion: the table may not exist yet, and this part -- even an empty one --
+                # may be the one that completes the report.
+                await self.warehouse.create_report_table(org_id, table, SCHEMAS[phase](source.schema))
             if part.num_rows:
-                table = _table(spec, phase)
-                if not event.chained:  # requested during ingestion: the table may not exist yet
-                    await self.warehouse.create_report_table(org_id, table, SCHEMAS[phase](source.schema))
                 await self.warehouse.append_report_part(
                     org_id, table, f"{event.job_id}:{phase}:{event.chunk.chunk_no}", part
                 )
@@ -195,16 +196,24 @@ class Reporter:
         done = await complete_phase_if_done(
             self.pool, job_id, step, parts_total, finish, ready=ingest_completed if phase == "ingest" else None
         )
-        if done is not None:
-            await self._written(job_id, org_id, phase, _table(spec, phase), done["rows"], done["totals"])
+        if done is None:
+            return
+        written_totals = done.get("totals")
+        if written_totals is None:  # completed by an earlier version, which recorded only the rows
+            if phase == "ingest":
+                written_totals = {"chunks_total": chunks_total, **(await phase_totals(self.pool, job_id, "ingest"))}
+            else:
+                written_totals = totals or {}
+        await self._written(job_id, org_id, phase, _table(spec, phase), done["rows"], written_totals)
 
     async def _chunks(self, org_id: int, spec) -> list[ChunkSpec]:
         return await self.warehouse.plan_chunks(org_id, spec.source_table, _snapshot(spec), spec.chunk_size)
 
-    def _per_part(self, spec) -> int:
-        if spec.report_part_chunks:
-            return spec.report_part_chunks
-        return max(1, self.part_rows // max(1, spec.chunk_size))
+    @staticmethod
+    def _per_part(spec) -> int:
+        """Chunks per report part, as frozen into the job (every replica groups alike); one for a job submitted
+        by an earlier version (its parts were one chunk each)."""
+        return spec.report_part_chunks or 1
 
     async def _written(self, job_id, org_id: int, phase: Phase, table: str, rows: int, totals: dict) -> None:
         log.info("report_written", job_id=str(job_id), phase=phase, table=table, rows=rows)

@@ -39,7 +39,7 @@ def main(argv: list[str]) -> int:
     ax.set_yticks([v + 0.2 for v in y], labels)
     ax.invert_yaxis()
     ax.set_xlabel("seconds")
-    ax.set_title("make bench: upsert, 1,000,000 existing customers (2 cores, shared machine)")
+    ax.set_title("make bench: upsert into 1,000,000 existing customers (2 cores, shared)", fontsize=10)
     ax.legend(fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.22), ncol=3)
     ax.set_xlim(0, max(r["seconds"] for r in runs) * 1.45)
     fig.tight_layout()
