@@ -96,3 +96,14 @@ async def processed_in_range(conn: asyncpg.Connection | asyncpg.Pool, job_id: UU
         first,
         stop,
     )
+
+
+async def processed_sums(
+    conn: asyncpg.Connection | asyncpg.Pool, job_id: UUID, phase: str, names: tuple[str, ...]
+) -> dict[str, int]:
+    """The sums of the named counts recorded by the processed chunks of ``phase`` (0 when none)."""
+    sums = ", ".join(f"coalesce(sum((counts->>'{n}')::bigint), 0)::bigint AS {n}" for n in names)
+    row = await conn.fetchrow(
+        f"SELECT {sums} FROM dataimport.processed_chunks WHERE job_id = $1 AND phase = $2", job_id, phase
+    )
+    return dict(row)

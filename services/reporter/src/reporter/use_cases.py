@@ -30,6 +30,7 @@ from dataimport.chunks import (
     phase_totals,
     processed_counts,
     processed_in_range,
+    processed_sums,
     record_processed,
 )
 from dataimport.events import (
@@ -176,35 +177,22 @@ class Reporter:
         """Publish ReportWritten once every part is written -- for the ingest report, once ingestion has completed
         too (its totals are the ones recorded then)."""
         step = f"report-{phase}"
-        chunks_total = len(await self._chunks(org_id, spec)) if phase == "ingest" else 0
 
         async def ingest_completed(conn: asyncpg.Connection) -> bool:
             return await phase_totals(conn, job_id, "ingest") is not None
 
         async def finish(conn: asyncpg.Connection) -> dict[str, int]:
-            rows = await conn.fetchval(
-                "SELECT coalesce(sum((counts->>'rows')::bigint), 0)::bigint FROM dataimport.processed_chunks "
-                "WHERE job_id = $1 AND phase = $2",
-                job_id,
-                step,
-            )
-            if phase == "ingest":
-                recorded = await phase_totals(conn, job_id, "ingest")
-                return {"rows": rows, "totals": {"chunks_total": chunks_total, **recorded}}
-            return {"rows": rows, "totals": totals or {}}
+            return await processed_sums(conn, job_id, step, ("rows",))
 
         done = await complete_phase_if_done(
             self.pool, job_id, step, parts_total, finish, ready=ingest_completed if phase == "ingest" else None
         )
         if done is None:
             return
-        written_totals = done.get("totals")
-        if written_totals is None:  # completed by an earlier version, which recorded only the rows
-            if phase == "ingest":
-                written_totals = {"chunks_total": chunks_total, **(await phase_totals(self.pool, job_id, "ingest"))}
-            else:
-                written_totals = totals or {}
-        await self._written(job_id, org_id, phase, _table(spec, phase), done["rows"], written_totals)
+        if phase == "ingest":
+            chunks_total = len(await self._chunks(org_id, spec))
+            totals = {"chunks_total": chunks_total, **(await phase_totals(self.pool, job_id, "ingest"))}
+        await self._written(job_id, org_id, phase, _table(spec, phase), done["rows"], totals or {})
 
     async def _chunks(self, org_id: int, spec) -> list[ChunkSpec]:
         return await self.warehouse.plan_chunks(org_id, spec.source_table, _snapshot(spec), spec.chunk_size)

@@ -7,6 +7,7 @@ from uuid import UUID
 
 import asyncpg
 
+from dataimport.chunks import processed_sums
 from dataimport.profiles.base import RecordDecision
 
 
@@ -91,12 +92,6 @@ async def mark_duplicates(conn: asyncpg.Connection, job_id: UUID, message: Calla
 async def validation_totals(conn: asyncpg.Connection, job_id: UUID, phase: str, invalidated: int) -> dict[str, int]:
     """The job's totals from its chunks' recorded counts, less the VALID records ``invalidated`` since (the
     duplicates marked at the end): no pass over the per-record rows."""
-    row = await conn.fetchrow(
-        "SELECT coalesce(sum((counts->>'records')::bigint), 0)::bigint AS records, "
-        "coalesce(sum((counts->>'valid')::bigint), 0)::bigint AS valid "
-        "FROM dataimport.processed_chunks WHERE job_id = $1 AND phase = $2",
-        job_id,
-        phase,
-    )
+    row = await processed_sums(conn, job_id, phase, ("records", "valid"))
     valid = row["valid"] - invalidated
     return {"records": row["records"], "valid": valid, "invalid": row["records"] - valid}
